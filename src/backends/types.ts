@@ -59,6 +59,34 @@ export type Backend = {
   speedRank: number
   /** Higher = preferred for requests with tools. */
   toolRank: number
+  /** At most this many tool calls per answer (MLX-Textgen: one); undefined = no limit. */
+  maxToolCallsPerAnswer?: number
+  /** Streams carry usage (with `stream_options.include_usage`); false = estimate it. */
+  streamUsage?: boolean
+  /** A 200 stream with no content and no tool call means the prompt overflowed the context. */
+  emptyStreamIsOverflow?: boolean
+  /**
+   * The capability fields the configuration set explicitly. They win over the defaults of a
+   * detected kind when detection finds another server than the configured one.
+   */
+  configured?: Partial<BackendCapabilities>
+}
+
+/** The capability fields a kind supplies as defaults (everything but identity and connection). */
+export type BackendCapabilities = Omit<
+  Backend,
+  'name' | 'kind' | 'urls' | 'apiKey' | 'model' | 'configured'
+>
+
+/** A kind as data: its defaults and the request changes no capability flag can express. */
+export type KindProfile = {
+  defaults: BackendCapabilities
+  /** Model id sent when none is configured (and, with `ignoreDetectedModel`, none detected). */
+  defaultModel?: string
+  /** The server's model list is not what it serves (mlx-lm lists its whole HF cache). */
+  ignoreDetectedModel?: boolean
+  /** Last changes to an OpenAI request body for this server (mutates `body`). */
+  adjustRequest?(body: Record<string, unknown>, backend: Backend): void
 }
 
 /** What detection learned about a backend (one entry per base URL). */
@@ -72,9 +100,12 @@ export type BackendState = {
   reason?: string
   /** The server really answering (from fingerprinting), when known. */
   detectedKind?: BackendKind
+  /** Model ids the server lists; the loaded (served) one first when the server says which. */
   models?: string[]
   contextWindow?: number
   inFlight: number
   /** Circuit breaker: down until this time; tried again (half-open) afterwards. */
   retryAt?: number
+  /** The loaded model accepts images (LM Studio `vlm`, llama.cpp `modalities.vision`). */
+  vision?: boolean
 }

@@ -32,13 +32,19 @@ export type TextToolCallParserOptions = {
   toolNames: readonly string[]
   /** Also split `<think>...</think>` (and a bare leading `...</think>`) into reasoning. */
   think?: boolean
+  /**
+   * The chat template pre-fills `<think>` (Qwen3.5 on llama-server, DeepSeek-R1 templates), so the
+   * answer starts inside the reasoning and only `</think>` appears. Needs `think`.
+   */
+  assumeThinkOpen?: boolean
 }
 
 /**
  * A streaming parser for one answer. `push` takes the next text delta and returns what can be
  * released now (text is released at once unless it may still be the start of a tag); `end`
  * flushes everything held back (an unclosed call at the end of the stream is parsed if it can be,
- * with `truncated: true` when its closing markup is missing and `truncated` is asked for).
+ * with `truncated: true` when the stream ended inside its arguments; a call that is complete but
+ * lacks only its closing tag, which Hermes models often omit, is not marked truncated).
  */
 export interface TextToolCallParser {
   push(text: string): ParsedPiece[]

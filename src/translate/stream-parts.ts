@@ -35,6 +35,8 @@ export type StreamPart =
   | { type: 'finish'; finishReason: string | null; stopReason?: StopReason; stopSequence?: string }
   /** A fault after the stream began (in-band error chunk, cut connection, invalid JSON). */
   | { type: 'error'; errorType: AnthropicErrorType; message: string }
+  /** Something repaired or dropped on the way; logged, never shown to the client. */
+  | { type: 'warning'; message: string }
 
 export const isContentPart = (p: StreamPart): boolean =>
   (p.type === 'text-delta' && p.text.trim() !== '') ||

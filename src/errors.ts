@@ -1,0 +1,174 @@
+/**
+ * @module errors: the one error vocabulary (design.md's error table) and its Anthropic envelope.
+ * Every error that reaches a client goes through {@link ProxyError} and {@link errorBody}.
+ */
+import { HTTPException } from 'hono/http-exception'
+import type { ContentfulStatusCode } from 'hono/utils/http-status'
+import type { AnthropicErrorType } from './translate/anthropic-types.js'
+
+export type ProxyErrorOptions = {
+  /** `x-should-retry` header: false stops Claude Code's retries for non-transient faults. */
+  shouldRetry?: boolean
+  cause?: unknown
+}
+
+/** An error with its Anthropic type and HTTP status; `app.onError` formats it. */
+export class ProxyError extends HTTPException {
+  override name = 'ProxyError'
+  readonly errorType: AnthropicErrorType
+  readonly shouldRetry?: boolean
+
+  constructor(
+    status: number,
+    errorType: AnthropicErrorType,
+    message: string,
+    options: ProxyErrorOptions = {},
+  ) {
+    // 529 (overloaded) is Anthropic's own status and missing from Hono's list of codes.
+    super(status as ContentfulStatusCode, { message, cause: options.cause })
+    this.errorType = errorType
+    this.shouldRetry = options.shouldRetry
+  }
+}
+
+export const invalidRequest = (message: string) =>
+  new ProxyError(400, 'invalid_request_error', message)
+export const notFound = (message: string) => new ProxyError(404, 'not_found_error', message)
+export const overloaded = (message: string) => new ProxyError(529, 'overloaded_error', message)
+export const apiError = (message: string, options?: ProxyErrorOptions) =>
+  new ProxyError(500, 'api_error', message, options)
+/** No backend reachable: retrying at once will not help, so Claude Code is told not to. */
+export const unreachable = (message: string) =>
+  new ProxyError(503, 'api_error', message, { shouldRetry: false })
+
+export type ErrorBody = {
+  type: 'error'
+  error: { type: AnthropicErrorType; message: string }
+  request_id?: string
+}
+
+export const errorBody = (
+  errorType: AnthropicErrorType,
+  message: string,
+  requestId?: string,
+): ErrorBody => ({
+  type: 'error',
+  error: { type: errorType, message },
+  ...(requestId ? { request_id: requestId } : {}),
+})
+
+/** Maps any thrown value to a ProxyError (unknown errors become a generic 500, no stack). */
+export function toProxyError(err: unknown): ProxyError {
+  if (err instanceof ProxyError) return err
+  if (err instanceof HTTPException) {
+    const status = err.status
+    const message = err.message || 'request failed'
+    if (status === 413) return new ProxyError(413, 'request_too_large', message)
+    if (status === 401) return new ProxyError(401, 'authentication_error', message)
+    if (status === 404) return notFound(message)
+    if (status >= 400 && status < 500) return invalidRequest(message)
+    return apiError(message)
+  }
+  return apiError('internal error in anyclaude')
+}
+
+// Context-overflow wordings of the local servers (protocol.md §7), for the two messages Claude
+// Code understands: "prompt is too long" (user must /compact) and the "input length and
+// `max_tokens` exceed context limit" 400 (Claude Code retries with a smaller max_tokens).
+const OVERFLOW_PATTERNS: RegExp[] = [
+  /context size has been exceeded/i, // llama.cpp, LM Studio MLX engine
+  /exceed(s|ed)?_?( the)?( available)? context/i, // llama.cpp exceed_context_size_error
+  /maximum context length/i, // vLLM, OpenAI
+  /context length/i, // LM Studio "greater than the context length", Ollama
+  /prompt is too long/i,
+  /too many tokens/i,
+  /input length exceeds/i, // Ollama
+]
+
+export type ContextOverflow = { prompt?: number; limit?: number; requested?: number }
+
+/** Recognises a backend's context-overflow error text; numbers when the text has them. */
+export function parseContextOverflow(text: string): ContextOverflow | undefined {
+  if (!OVERFLOW_PATTERNS.some((p) => p.test(text))) return undefined
+  const out: ContextOverflow = {}
+  // vLLM: "maximum context length is 32768 tokens. However, you requested 40000 tokens (8000 in
+  // the messages, 32000 in the completion)"
+  const vllm = /maximum context length is (\d+) tokens.*?(\d+) in the messages/is.exec(text)
+  if (vllm) return { limit: Number(vllm[1]), prompt: Number(vllm[2]) }
+  // llama.cpp: {"n_prompt_tokens": 70000, "n_ctx": 65536}
+  const nPrompt = /n_prompt_tokens"?\s*[:=]\s*(\d+)/.exec(text)
+  const nCtx = /n_ctx"?\s*[:=]\s*(\d+)/.exec(text)
+  if (nPrompt) out.prompt = Number(nPrompt[1])
+  if (nCtx) out.limit = Number(nCtx[1])
+  // LM Studio: "... context length of only 4096 tokens"
+  const only = /context length of (?:only )?(\d+)/i.exec(text)
+  if (only && out.limit === undefined) out.limit = Number(only[1])
+  return out
+}
+
+/**
+ * The error for a backend's non-2xx answer, per design.md's table.
+ * @param maxTokens the max_tokens sent, to phrase the retryable context message
+ */
+export function fromUpstreamStatus(
+  backend: string,
+  status: number,
+  bodyText: string,
+  maxTokens?: number,
+): ProxyError {
+  const detail = upstreamMessage(bodyText) || `HTTP ${status}`
+  const overflow = status < 500 || /context/i.test(detail) ? parseContextOverflow(detail) : undefined
+  if (overflow) return contextError(backend, overflow, detail, maxTokens)
+  if (status === 429 || status === 503 || /loading model|model is loading|busy/i.test(detail))
+    return overloaded(`${backend} is busy (HTTP ${status}): ${detail}`)
+  if (status >= 400 && status < 500)
+    return invalidRequest(`${backend} rejected the request (HTTP ${status}): ${detail}`)
+  return apiError(`${backend} failed (HTTP ${status}): ${detail}`)
+}
+
+export function contextError(
+  backend: string,
+  overflow: ContextOverflow,
+  detail: string,
+  maxTokens?: number,
+): ProxyError {
+  const { prompt, limit } = overflow
+  if (prompt !== undefined && limit !== undefined) {
+    if (prompt < limit && maxTokens !== undefined)
+      return invalidRequest(
+        `input length and \`max_tokens\` exceed context limit: ${prompt} + ${maxTokens} > ${limit} (${backend})`,
+      )
+    return invalidRequest(`prompt is too long: ${prompt} tokens > ${limit} maximum (${backend})`)
+  }
+  return invalidRequest(`prompt is too long for ${backend}'s context window: ${detail}`)
+}
+
+/** The human part of a backend error body: OpenAI `{error:{message}}`, `{error:"..."}`, text. */
+export function upstreamMessage(bodyText: string): string {
+  const text = bodyText.trim()
+  if (!text) return ''
+  try {
+    const json = JSON.parse(text) as Record<string, unknown>
+    const e = json.error ?? json.detail ?? json.message
+    if (typeof e === 'string') return e
+    if (e && typeof e === 'object') {
+      const m = (e as Record<string, unknown>).message
+      if (typeof m === 'string') return m
+      return JSON.stringify(e).slice(0, 500)
+    }
+  } catch {
+    // not JSON: plain-text body
+  }
+  return text.slice(0, 500)
+}
+
+/** Why a connection attempt failed, in words (refused, reset, DNS, timeout). */
+export function describeConnectError(err: unknown): string {
+  const e = err as { name?: string; message?: string; cause?: { code?: string; message?: string } }
+  const code = e?.cause?.code
+  if (code === 'ECONNREFUSED') return 'connection refused'
+  if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET') return 'connection reset'
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return 'host not found'
+  if (code === 'UND_ERR_HEADERS_TIMEOUT' || e?.name === 'TimeoutError') return 'timed out'
+  return e?.cause?.message || e?.message || 'connection failed'
+}

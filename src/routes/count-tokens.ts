@@ -1,0 +1,71 @@
+/**
+ * @module routes/count-tokens: `POST /v1/messages/count_tokens`. The backend's tokenizer where the
+ * server has one (llama.cpp and vLLM `/tokenize`), else the per-backend calibrated estimate.
+ */
+import type { Context } from 'hono'
+import type { BackendRegistry } from '../backends/registry.js'
+import { routeRequestFrom, selectBackends } from '../backends/router.js'
+import type { AppEnv } from '../types.js'
+import type { UsageCalibrator } from '../usage-calibration.js'
+
+export type CountTokensDeps = { registry: BackendRegistry; calibrator: UsageCalibrator }
+
+/** Servers with a `/tokenize` endpoint taking `{content}` and answering `{tokens: [...]}`. */
+const TOKENIZE_KINDS = new Set(['llamacpp', 'vllm'])
+
+export const countTokensHandler = (deps: CountTokensDeps) =>
+  async function countTokens(c: Context<AppEnv>): Promise<Response> {
+    const { config } = c.var
+    const request = c.var.request
+    const route = routeRequestFrom(request, Object.fromEntries(c.req.raw.headers), 0)
+    route.hasTools = c.var.upstream.hasTools
+    const { candidates } = selectBackends(route, deps.registry.states(), {
+      mode: config.mode,
+      rules: config.rules,
+      backends: deps.registry.backends,
+      toolOrder: config.toolOrder,
+      chatOrder: config.chatOrder,
+      affinity: deps.registry.affinity,
+      now: c.var.deps.now(),
+    })
+    const first = candidates[0]
+    if (!first) return c.json({ input_tokens: 0 })
+    const backend = deps.registry.effective(first.backend, first.url)
+    const body = c.var.upstream.build(backend, {
+      model: backend.model ?? request.model,
+      stream: false,
+      maxTokens: 1,
+    }).value
+    const text = JSON.stringify(body)
+    if (TOKENIZE_KINDS.has(backend.kind)) {
+      const tokens = await tokenize(c.var.deps.fetch, first.url, body, c.req.raw.signal)
+      if (tokens !== undefined) return c.json({ input_tokens: tokens })
+    }
+    return c.json({ input_tokens: deps.calibrator.estimate(backend.name, text.length) })
+  }
+
+/** Renders the messages as plain text and asks the server's tokenizer; undefined on any failure. */
+async function tokenize(
+  fetchFn: typeof fetch,
+  baseUrl: string,
+  body: Record<string, unknown>,
+  signal: AbortSignal,
+): Promise<number | undefined> {
+  const root = baseUrl.replace(/\/v1$/, '')
+  const content = JSON.stringify({ messages: body.messages, tools: body.tools })
+  try {
+    const res = await fetchFn(`${root}/tokenize`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ content, prompt: content }),
+      signal,
+    })
+    if (!res.ok) return undefined
+    const json = (await res.json()) as { tokens?: unknown[]; count?: number }
+    if (Array.isArray(json.tokens)) return json.tokens.length
+    if (typeof json.count === 'number') return json.count
+  } catch {
+    // fall back to the estimate
+  }
+  return undefined
+}

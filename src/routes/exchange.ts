@@ -1,0 +1,292 @@
+/**
+ * @module routes/exchange: the response lifecycle of one /v1/messages request (design.md's
+ * commit point). Tries the router's candidates in order, fails over silently until the first
+ * content block, keeps the connection alive with pings, enforces the first-token and idle
+ * timeouts, and writes the translated events to a sink (SSE or the non-streaming folder).
+ */
+import type { BackendRegistry } from '../backends/registry.js'
+import type { Candidate } from '../backends/router.js'
+import type { Config } from '../config.js'
+import { apiError, type ProxyError, ProxyError as ProxyErrorClass, unreachable } from '../errors.js'
+import type { Metrics } from '../metrics.js'
+import type { RequestStats } from '../middleware/logger.js'
+import type { Reframer } from '../middleware/sse-reframe.js'
+import type { UpstreamPlan } from '../middleware/tool-mapping.js'
+import type { MessagesRequest } from '../schemas/anthropic.js'
+import type { StreamEvent } from '../translate/anthropic-types.js'
+import { applyTransforms } from '../translate/part-transform.js'
+import type { StreamPart } from '../translate/stream-parts.js'
+import type { Log, TraceRecord } from '../types.js'
+import type { UsageCalibrator } from '../usage-calibration.js'
+import { attempt, partsOf } from './upstream.js'
+
+export interface Sink {
+  /** The status is sent: `message_start` goes out now (idempotent). */
+  commit(): void
+  readonly committed: boolean
+  write(events: StreamEvent[]): void
+  ping(): void
+}
+
+export type ExchangeInput = {
+  request: MessagesRequest
+  plan: UpstreamPlan
+  reframe: Reframer
+  candidates: Candidate[]
+  registry: BackendRegistry
+  config: Config
+  fetch: typeof fetch
+  log: Log
+  calibrator: UsageCalibrator
+  clientSignal: AbortSignal
+  generateId: (prefix: string) => string
+  stats: RequestStats
+  requestId: string
+  now: () => number
+  metrics?: Metrics
+  trace?: (record: TraceRecord) => void
+  shutdownSignal?: AbortSignal
+}
+
+export type ExchangeResult = { ok: true } | { ok: false; error: ProxyError }
+
+/** Why the watchdog aborted an attempt. */
+class Timeout extends Error {
+  override name = 'Timeout'
+}
+
+class Shutdown extends Error {
+  override name = 'Shutdown'
+}
+
+/** Usage scaled so Claude Code (which assumes a 200k window) compacts before a small window fills. */
+const CLAUDE_CODE_WINDOW = 200_000
+
+export async function runExchange(input: ExchangeInput, sink: Sink): Promise<ExchangeResult> {
+  const { config, registry, plan, stats, log } = input
+  const failures: string[] = []
+  let lastError: ProxyError | undefined
+  stats.tried = []
+
+  for (const candidate of input.candidates) {
+    if (input.clientSignal.aborted) return { ok: true }
+    const backend = registry.effective(candidate.backend, candidate.url)
+    stats.tried.push(backend.name)
+    const outcome = await tryCandidate(input, sink, candidate, backend)
+    if (outcome.kind === 'done') {
+      registry.markSuccess(candidate.backend.name, candidate.url)
+      return { ok: true }
+    }
+    if (outcome.kind === 'aborted') return { ok: true }
+    lastError = outcome.error
+    failures.push(`${backend.name} (${candidate.url}): ${outcome.reason}`)
+    if (outcome.kind === 'fatal') {
+      // After the first content block the backend is fixed: the error is final.
+      return { ok: false, error: outcome.error }
+    }
+    if (outcome.markDown) registry.markFailure(candidate.backend.name, candidate.url, outcome.reason)
+    if (!outcome.failover) return { ok: false, error: outcome.error }
+    input.metrics?.failover(backend.name, outcome.reason)
+    log.warn({ id: input.requestId, backend: backend.name, reason: outcome.reason }, 'backend failed, trying the next')
+  }
+  if (failures.length === 0) return { ok: false, error: unreachable('no backend is configured') }
+  // Every candidate failed: name each and why.
+  const allUnreachable = lastError?.status === 503
+  const message = `no backend could answer: ${failures.join('; ')}`
+  if (allUnreachable) return { ok: false, error: unreachable(message) }
+  const last = lastError!
+  return {
+    ok: false,
+    error: input.candidates.length > 1 ? new ProxyErrorClass(last.status, last.errorType, message) : last,
+  }
+}
+
+type Outcome =
+  | { kind: 'done' }
+  | { kind: 'aborted' }
+  | { kind: 'failed'; error: ProxyError; reason: string; failover: boolean; markDown: boolean }
+  | { kind: 'fatal'; error: ProxyError; reason: string }
+
+async function tryCandidate(
+  input: ExchangeInput,
+  sink: Sink,
+  candidate: Candidate,
+  backend: ReturnType<BackendRegistry['effective']>,
+): Promise<Outcome> {
+  const { config, plan, registry, stats, now } = input
+  const model = backend.model ?? input.request.model
+  const built = plan.build(backend, { model, stream: true, maxTokens: fitMaxTokens(input, backend) })
+  if (built.warnings.length) (stats.warnings ??= []).push(...built.warnings)
+  const bodyText = JSON.stringify(built.value)
+  const promptChars = bodyText.length
+  const estimateInputTokens = input.calibrator.estimate(backend.name, promptChars)
+  if (backend.contextWindow && estimateInputTokens > backend.contextWindow) {
+    const error = new ProxyErrorClass(
+      400,
+      'invalid_request_error',
+      `prompt is too long: ${estimateInputTokens} tokens > ${backend.contextWindow} maximum (${backend.name}, estimated)`,
+    )
+    return { kind: 'failed', error, reason: 'prompt longer than the context window', failover: false, markDown: false }
+  }
+  input.trace?.({ requestId: input.requestId, kind: 'upstream-request', data: { backend: backend.name, url: candidate.url, body: built.value } })
+
+  const controller = new AbortController()
+  const onClientAbort = () => controller.abort(input.clientSignal.reason)
+  input.clientSignal.addEventListener('abort', onClientAbort, { once: true })
+  const onShutdown = () => controller.abort(new Shutdown('anyclaude is shutting down'))
+  input.shutdownSignal?.addEventListener('abort', onShutdown, { once: true })
+  const started = now()
+  let lastActivity = started
+  let firstContentAt: number | undefined
+  let lastProgressLog = started
+  const firstMs = config.firstTokenTimeoutMs
+  const idleMs = config.idleTimeoutMs
+  const tickMs = Math.max(5, Math.min(config.pingIntervalMs, firstMs / 4, idleMs / 4, 1000))
+  let lastWrite = now()
+  const write = (events: StreamEvent[]) => {
+    if (events.length === 0) return
+    sink.write(events)
+    lastWrite = now()
+  }
+  // One timer per request: pings while the backend is quiet, the watchdog, prefill progress.
+  const ticker = setInterval(() => {
+    const t = now()
+    if (sink.committed && t - lastWrite >= config.pingIntervalMs) {
+      sink.ping()
+      lastWrite = t
+    }
+    if (firstContentAt === undefined) {
+      if (t - started > firstMs)
+        controller.abort(new Timeout(`no first token from ${backend.name} within ${Math.round(firstMs / 1000)} s`))
+      else if (t - lastProgressLog >= 5000) {
+        lastProgressLog = t
+        input.log.info({ id: input.requestId, backend: backend.name, elapsedS: Math.round((t - started) / 1000) }, 'still processing the prompt')
+      }
+    } else if (t - lastActivity > idleMs) {
+      controller.abort(new Timeout(`${backend.name} stalled: no data for ${Math.round(idleMs / 1000)} s`))
+    }
+  }, tickMs)
+
+  registry.acquire(candidate.backend.name, candidate.url)
+  const cleanup = () => {
+    clearInterval(ticker)
+    input.clientSignal.removeEventListener('abort', onClientAbort)
+    input.shutdownSignal?.removeEventListener('abort', onShutdown)
+    registry.release(candidate.backend.name, candidate.url)
+  }
+  try {
+    const r = await attempt({ fetch: input.fetch, candidate, backend, bodyText, maxTokens: built.value.max_tokens as number | undefined, signal: controller.signal })
+    if (!r.ok) {
+      return { kind: 'failed', error: r.error, reason: r.reason, failover: r.failover, markDown: r.failover }
+    }
+    stats.ttfbMs = now() - started
+    sink.commit()
+    stats.backend = backend.name
+
+    const builder = input.reframe.builder({
+      generateToolId: () => input.generateId('toolu_'),
+      toolInput: plan.toolInput,
+      estimateInputTokens,
+      onWarning: (m) => (stats.warnings ??= []).push(m),
+    })
+    const transforms = plan.transforms(backend)
+    // Events held until the first content block: an error before it may still fail over.
+    for await (const part of partsOf(r.res, backend)) {
+      lastActivity = now()
+      for (const p of applyTransforms(transforms, part)) {
+        if (p.type === 'usage' && p.usage.promptTokens) input.calibrator.observe(backend.name, promptChars, p.usage.promptTokens)
+        if (p.type === 'error' && !builder.hasContent) {
+          const error = new ProxyErrorClass(statusFor(p.errorType), p.errorType, `${backend.name}: ${p.message}`)
+          const failover = p.errorType === 'api_error' || p.errorType === 'overloaded_error'
+          return { kind: 'failed', error, reason: p.message, failover, markDown: failover }
+        }
+        const events = builder.push(p)
+        if (firstContentAt === undefined && builder.hasContent) firstContentAt = now()
+        if (events.length) write(scale(events, backend.contextWindow, config))
+      }
+      if (builder.failed) return { kind: 'fatal', error: apiError(`${backend.name} failed mid-answer`), reason: 'error after content' }
+    }
+    if (!builder.hasContent && builder.toolCalls === 0) {
+      // LM Studio answers a prompt larger than its context with an empty 200 stream.
+      const error =
+        backend.kind === 'lmstudio'
+          ? new ProxyErrorClass(400, 'invalid_request_error', `prompt is too long: ${backend.name} returned an empty answer, which it does when the prompt exceeds the loaded context length`)
+          : undefined
+      if (error) return { kind: 'failed', error, reason: 'empty answer', failover: false, markDown: false }
+    }
+    const tail = builder.end()
+    recordUsage(stats, tail)
+    write(scale(tail, backend.contextWindow, config))
+    return { kind: 'done' }
+  } catch (err) {
+    if (input.clientSignal.aborted) return { kind: 'aborted' }
+    if (controller.signal.reason instanceof Shutdown) {
+      const error = new ProxyErrorClass(529, 'overloaded_error', 'anyclaude is shutting down')
+      if (firstContentAt !== undefined) {
+        write([{ type: 'error', error: { type: error.errorType, message: error.message } }])
+        return { kind: 'fatal', error, reason: error.message }
+      }
+      return { kind: 'failed', error, reason: error.message, failover: false, markDown: false }
+    }
+    const reason =
+      controller.signal.reason instanceof Timeout
+        ? controller.signal.reason.message
+        : `connection to ${backend.name} lost: ${(err as Error)?.message ?? err}`
+    const error = apiError(reason)
+    if (firstContentAt !== undefined) {
+      write([{ type: 'error', error: { type: 'api_error', message: reason } }])
+      return { kind: 'fatal', error, reason }
+    }
+    return { kind: 'failed', error, reason, failover: true, markDown: true }
+  } finally {
+    if (!controller.signal.aborted) controller.abort()
+    cleanup()
+  }
+}
+
+const statusFor = (type: string): number =>
+  type === 'invalid_request_error' ? 400 : type === 'overloaded_error' ? 529 : 500
+
+/** max_tokens clamped to what fits the backend's window (prompt estimate + margin). */
+function fitMaxTokens(input: ExchangeInput, backend: ReturnType<BackendRegistry['effective']>): number | undefined {
+  const caps: number[] = []
+  if (backend.maxTokens) caps.push(backend.maxTokens)
+  if (backend.contextWindow) {
+    const chars = JSON.stringify(input.request.messages).length + JSON.stringify(input.request.tools ?? []).length + JSON.stringify(input.request.system ?? '').length
+    const prompt = input.calibrator.estimate(backend.name, chars)
+    caps.push(Math.max(1, backend.contextWindow - prompt - input.config.contextMargin))
+  }
+  return caps.length ? Math.min(...caps) : undefined
+}
+
+function recordUsage(stats: RequestStats, tail: StreamEvent[]): void {
+  for (const ev of tail)
+    if (ev.type === 'message_delta') {
+      stats.inputTokens = ev.usage.input_tokens
+      stats.outputTokens = ev.usage.output_tokens
+      stats.cachedTokens = ev.usage.cache_read_input_tokens
+      stats.stopReason = ev.delta.stop_reason ?? undefined
+    }
+}
+
+/**
+ * With `scaleUsage`, prompt usage is reported as if the backend's window were Claude Code's 200k,
+ * so its auto-compact fires when the real window is nearly full (documented in the README).
+ */
+function scale(events: StreamEvent[], window: number | undefined, config: Config): StreamEvent[] {
+  const on = config.scaleUsage === true || (config.scaleUsage === 'auto' && window !== undefined && window < CLAUDE_CODE_WINDOW)
+  if (!on || !window) return events
+  const f = CLAUDE_CODE_WINDOW / window
+  return events.map((ev) =>
+    ev.type === 'message_delta'
+      ? {
+          ...ev,
+          usage: {
+            ...ev.usage,
+            input_tokens: Math.round(ev.usage.input_tokens * f),
+            cache_read_input_tokens: Math.round(ev.usage.cache_read_input_tokens * f),
+          },
+        }
+      : ev,
+  )
+}

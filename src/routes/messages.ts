@@ -1,0 +1,220 @@
+/**
+ * @module routes/messages: `POST /v1/messages`, streaming and not. Picks the candidates (pure
+ * router), runs the exchange, and owns the commit point: the status goes out when the first
+ * backend answers 2xx or after `pingAfterMs`, whichever comes first.
+ */
+import type { Context } from 'hono'
+import type { BackendRegistry } from '../backends/registry.js'
+import { routeRequestFrom, selectBackends } from '../backends/router.js'
+import { errorBody, type ProxyError } from '../errors.js'
+import type { RequestStats } from '../middleware/logger.js'
+import type { AnthropicMessage, StreamEvent } from '../translate/anthropic-types.js'
+import { zeroUsage } from '../translate/anthropic-types.js'
+import { MessageFolder, StreamFault } from '../translate/fold.js'
+import type { AppEnv } from '../types.js'
+import type { UsageCalibrator } from '../usage-calibration.js'
+import { type ExchangeInput, runExchange, type Sink } from './exchange.js'
+
+export type MessagesRouteDeps = { registry: BackendRegistry; calibrator: UsageCalibrator }
+
+const SSE_HEADERS = {
+  'content-type': 'text/event-stream; charset=utf-8',
+  'cache-control': 'no-cache',
+  connection: 'keep-alive',
+  // Never let a compression layer buffer the stream.
+  'content-encoding': 'identity',
+  'x-accel-buffering': 'no',
+}
+
+const encoder = new TextEncoder()
+
+export const messagesHandler = (deps: MessagesRouteDeps) =>
+  async function messages(c: Context<AppEnv>): Promise<Response> {
+    const { config } = c.var
+    const { log, now } = c.var.deps
+    const request = c.var.request
+    const plan = c.var.upstream
+    const stats = c.var.stats
+    if (c.var.warnings.length) stats.warnings = [...c.var.warnings]
+
+    const headers = Object.fromEntries(c.req.raw.headers)
+    const tokenEstimate = deps.calibrator.estimate('', JSON.stringify(request.messages).length)
+    const route = routeRequestFrom(request, headers, tokenEstimate)
+    route.hasTools = plan.hasTools
+    const { candidates, reason } = selectBackends(route, deps.registry.states(), {
+      mode: config.mode,
+      rules: config.rules,
+      backends: deps.registry.backends,
+      toolOrder: config.toolOrder,
+      chatOrder: config.chatOrder,
+      affinity: deps.registry.affinity,
+      now: now(),
+    })
+    stats.reason = reason
+    const first = candidates[0]
+    if (first) c.header('x-anyclaude-backend', first.backend.name)
+
+    const messageId = c.var.deps.generateId('msg_')
+    const start: AnthropicMessage = {
+      id: messageId,
+      type: 'message',
+      role: 'assistant',
+      model: request.model,
+      content: [],
+      stop_reason: null,
+      stop_sequence: null,
+      usage: zeroUsage(),
+    }
+    const input: ExchangeInput = {
+      request,
+      plan,
+      reframe: c.var.reframe,
+      candidates,
+      registry: deps.registry,
+      config,
+      fetch: c.var.deps.fetch,
+      log,
+      calibrator: deps.calibrator,
+      clientSignal: c.req.raw.signal,
+      generateId: c.var.deps.generateId,
+      stats,
+      requestId: c.var.requestId,
+      now,
+      metrics: c.var.deps.metrics,
+      trace: config.debug >= 3 ? c.var.deps.trace : undefined,
+      shutdownSignal: c.var.deps.shutdownSignal,
+    }
+    const affinityKey = route.sessionKey ? `${route.sessionKey}|${route.hasTools ? 'tools' : 'chat'}` : undefined
+    const remember = () => {
+      if (affinityKey && stats.backend) deps.registry.setAffinity(affinityKey, stats.backend)
+    }
+
+    if (request.stream) return streamResponse(c, input, start, stats, remember)
+
+    const folder = new MessageFolder(start)
+    const sink: Sink = {
+      committed: false,
+      commit() {},
+      write(events) {
+        for (const ev of events) folder.push(ev)
+      },
+      ping() {},
+    }
+    let result: Awaited<ReturnType<typeof runExchange>>
+    try {
+      result = await runExchange(input, sink)
+    } catch (err) {
+      if (err instanceof StreamFault) return errorResponse(c, err.errorType === 'invalid_request_error' ? 400 : 500, err.errorType, err.message)
+      throw err
+    }
+    if (!result.ok) throw result.error
+    remember()
+    c.header('x-anyclaude-backend', stats.backend ?? first?.backend.name ?? '')
+    return c.json(folder.message)
+  }
+
+function errorResponse(c: Context<AppEnv>, status: number, type: ProxyError['errorType'], message: string): Response {
+  return c.json(errorBody(type, message, c.var.requestId), status as 400)
+}
+
+/** Streams SSE; the status is decided by whichever comes first: a 2xx upstream or pingAfterMs. */
+async function streamResponse(
+  c: Context<AppEnv>,
+  input: ExchangeInput,
+  start: AnthropicMessage,
+  stats: RequestStats,
+  remember: () => void,
+): Promise<Response> {
+  const { config } = c.var
+  let controller!: ReadableStreamDefaultController<Uint8Array>
+  let closed = false
+  let resolveCommit!: () => void
+  const committedP = new Promise<void>((r) => {
+    resolveCommit = r
+  })
+  const encode = c.var.reframe.encode
+  const enqueue = (s: string) => {
+    if (closed) return
+    try {
+      controller.enqueue(encoder.encode(s))
+    } catch {
+      closed = true // the client went away
+    }
+  }
+  const sink: Sink = {
+    committed: false,
+    commit() {
+      if (this.committed) return
+      ;(this as { committed: boolean }).committed = true
+      enqueue(encode([{ type: 'message_start', message: start }]))
+      resolveCommit()
+    },
+    write(events: StreamEvent[]) {
+      enqueue(encode(events))
+    },
+    ping() {
+      enqueue(encode([{ type: 'ping' }]))
+    },
+  }
+  const body = new ReadableStream<Uint8Array>({
+    start(ctrl) {
+      controller = ctrl
+    },
+    cancel() {
+      closed = true
+    },
+  })
+  let finished!: () => void
+  stats.done = new Promise<void>((r) => {
+    finished = r
+  })
+  const close = () => {
+    if (!closed) {
+      closed = true
+      try {
+        controller.close()
+      } catch {
+        // already closed by a cancel
+      }
+    }
+    finished()
+  }
+
+  const run = runExchange(input, sink).then(
+    (result) => {
+      if (!result.ok && sink.committed) {
+        enqueue(encode([{ type: 'error', error: { type: result.error.errorType, message: result.error.message } }]))
+      }
+      if (result.ok) remember()
+      return result
+    },
+    (err: unknown) => {
+      input.log.error({ id: input.requestId, err: String(err) }, 'exchange crashed')
+      if (sink.committed) enqueue(encode([{ type: 'error', error: { type: 'api_error', message: 'internal error in anyclaude' } }]))
+      return { ok: false as const, error: undefined }
+    },
+  )
+  void run.finally(() => {
+    if (sink.committed) close()
+  })
+
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const early = await Promise.race([
+    committedP.then(() => 'committed' as const),
+    run.then((r) => (sink.committed ? ('committed' as const) : r)),
+    new Promise<'timeout'>((r) => {
+      timer = setTimeout(() => r('timeout'), config.pingAfterMs)
+    }),
+  ])
+  clearTimeout(timer)
+  if (early === 'timeout') sink.commit()
+  else if (early !== 'committed') {
+    // Failed before the status was sent: a real HTTP error.
+    finished()
+    const error = early.ok ? undefined : early.error
+    if (!error) throw new Error('exchange ended without an answer')
+    throw error
+  }
+  c.header('x-anyclaude-backend', stats.backend ?? c.res.headers.get('x-anyclaude-backend') ?? '')
+  return new Response(body, { status: 200, headers: { ...SSE_HEADERS, ...Object.fromEntries(c.res.headers) } })
+}

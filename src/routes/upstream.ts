@@ -1,0 +1,87 @@
+/**
+ * @module routes/upstream: one attempt at one backend: send the request, classify the answer,
+ * and decode its body into stream parts.
+ */
+import type { Candidate } from '../backends/router.js'
+import type { Backend } from '../backends/types.js'
+import { describeConnectError, fromUpstreamStatus, ProxyError, unreachable } from '../errors.js'
+import { anthropicMessageToParts, anthropicStreamToParts } from '../translate/anthropic-parts.js'
+import { openAIResponseToParts } from '../translate/openai-response.js'
+import { openAIStreamToParts } from '../translate/openai-stream.js'
+import { decodeSse } from '../translate/sse-decode.js'
+import type { StreamPart } from '../translate/stream-parts.js'
+
+export type AttemptResult =
+  | { ok: true; res: Response }
+  /** `failover`: another candidate may succeed (refused, reset, 5xx, busy). */
+  | { ok: false; error: ProxyError; failover: boolean; reason: string }
+
+export type AttemptInput = {
+  fetch: typeof fetch
+  candidate: Candidate
+  backend: Backend
+  bodyText: string
+  maxTokens?: number
+  signal: AbortSignal
+}
+
+export async function attempt(input: AttemptInput): Promise<AttemptResult> {
+  const { backend, candidate } = input
+  const anthropic = backend.kind === 'anthropic'
+  const headers: Record<string, string> = {
+    'content-type': 'application/json',
+    accept: 'text/event-stream, application/json',
+  }
+  if (anthropic) headers['anthropic-version'] = '2023-06-01'
+  if (backend.apiKey) {
+    headers.authorization = `Bearer ${backend.apiKey}`
+    if (anthropic) headers['x-api-key'] = backend.apiKey
+  }
+  const url = `${candidate.url}/${anthropic ? 'messages' : 'chat/completions'}`
+  let res: Response
+  try {
+    res = await input.fetch(url, { method: 'POST', headers, body: input.bodyText, signal: input.signal })
+  } catch (err) {
+    if (input.signal.aborted) throw err
+    const reason = describeConnectError(err)
+    return { ok: false, failover: true, reason, error: unreachable(`${backend.name} at ${candidate.url}: ${reason}`) }
+  }
+  if (res.ok) return { ok: true, res }
+  const text = await res.text().catch(() => '')
+  const error = fromUpstreamStatus(backend.name, res.status, text, input.maxTokens)
+  const failover = error.errorType === 'overloaded_error' || error.errorType === 'api_error'
+  return { ok: false, failover, reason: `HTTP ${res.status}`, error }
+}
+
+/** Decodes a 2xx answer into parts, whatever it turned out to be. */
+export async function* partsOf(res: Response, backend: Backend): AsyncGenerator<StreamPart> {
+  const type = res.headers.get('content-type') ?? ''
+  const anthropic = backend.kind === 'anthropic'
+  if (!res.body) {
+    yield { type: 'error', errorType: 'api_error', message: `${backend.name} sent an empty response` }
+    return
+  }
+  if (type === '' || type.includes('text/event-stream')) {
+    const events = decodeSse(res.body)
+    yield* anthropic ? anthropicStreamToParts(events) : openAIStreamToParts(events)
+    return
+  }
+  const text = await res.text()
+  if (type.includes('json')) {
+    // A server that ignored `stream: true` and answered with one JSON document.
+    let json: Record<string, unknown>
+    try {
+      json = JSON.parse(text) as Record<string, unknown>
+    } catch {
+      yield { type: 'error', errorType: 'api_error', message: `${backend.name} sent invalid JSON: ${text.slice(0, 200)}` }
+      return
+    }
+    yield* anthropic ? anthropicMessageToParts(json) : openAIResponseToParts(json)
+    return
+  }
+  yield {
+    type: 'error',
+    errorType: 'api_error',
+    message: `${backend.name} answered with ${type} instead of an event stream: ${text.slice(0, 200)}`,
+  }
+}

@@ -1,0 +1,120 @@
+/**
+ * @module server: the Node side of the proxy: the upstream undici Agent, pino logging,
+ * `@hono/node-server`, background backend probes and graceful shutdown.
+ */
+import { createWriteStream } from 'node:fs'
+import type { AddressInfo } from 'node:net'
+import { type ServerType, serve } from '@hono/node-server'
+import pino from 'pino'
+import { Agent, fetch as undiciFetch } from 'undici'
+import { createApp, createRegistry } from './app.js'
+import type { BackendRegistry } from './backends/registry.js'
+import type { Config } from './config.js'
+import { PromMetrics } from './metrics-prom.js'
+import type { AppDeps, Log } from './types.js'
+
+export type RunningServer = {
+  url: string
+  port: number
+  registry: BackendRegistry
+  /** Stops accepting, lets running streams finish up to the grace period, then ends them. */
+  close(graceMs?: number): Promise<void>
+}
+
+export type StartOptions = {
+  /** Where the listening line goes (stdout by default). */
+  stdout?: (line: string) => void
+  /** Where logs go: stderr by default, a file in launcher mode. */
+  logDestination?: NodeJS.WritableStream
+  /** Override the upstream fetch (tests). */
+  fetch?: typeof fetch
+  deps?: Partial<AppDeps>
+}
+
+const LEVELS = ['warn', 'info', 'debug', 'debug'] as const
+
+/**
+ * The upstream fetch: undici's own, on an Agent whose timeouts exceed anyclaude's watchdog, since
+ * Node's built-in fetch gives up after 300 s without headers and a local prefill can take longer.
+ */
+export function createUpstreamFetch(config: Config): typeof fetch {
+  const agent = new Agent({
+    headersTimeout: config.firstTokenTimeoutMs + 60_000,
+    bodyTimeout: Math.max(config.idleTimeoutMs, config.firstTokenTimeoutMs) + 60_000,
+    connectTimeout: 10_000,
+    keepAliveTimeout: 30_000,
+  })
+  return ((input: RequestInfo | URL, init?: RequestInit) =>
+    undiciFetch(input as string, { ...(init as object), dispatcher: agent } as Parameters<typeof undiciFetch>[1])) as unknown as typeof fetch
+}
+
+export function createLog(config: Config, destination?: NodeJS.WritableStream): Log {
+  const dest = destination ?? (config.logFile ? createWriteStream(config.logFile, { flags: 'a' }) : pino.destination(2))
+  return pino(
+    { level: LEVELS[config.debug] ?? 'warn', base: undefined, redact: ['*.apiKey', '*.authorization', '*["x-api-key"]'] },
+    dest as pino.DestinationStream,
+  )
+}
+
+export async function startServer(config: Config, options: StartOptions = {}): Promise<RunningServer> {
+  const log = createLog(config, options.logDestination)
+  const upstreamFetch = options.fetch ?? createUpstreamFetch(config)
+  const metrics = new PromMetrics()
+  const stderrLine = (line: string) => {
+    if (options.logDestination) options.logDestination.write(`${line}\n`)
+    else process.stderr.write(`${line}\n`)
+  }
+  const registry = createRegistry(config, { fetch: upstreamFetch, log, logLine: stderrLine })
+  const shutdown = new AbortController()
+  const app = createApp(config, {
+    fetch: upstreamFetch,
+    log,
+    registry,
+    metrics,
+    shutdownSignal: shutdown.signal,
+    ...options.deps,
+  })
+
+  if (config.host !== '127.0.0.1' && config.host !== 'localhost' && config.host !== '::1' && !config.apiKey)
+    stderrLine(
+      `WARNING: anyclaude is listening on ${config.host} without a proxy key: anyone who can reach this address can use your backends. Set ANYCLAUDE_API_KEY.`,
+    )
+
+  const server: ServerType = await new Promise((resolve, reject) => {
+    const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolve(s))
+    s.once('error', reject)
+  })
+  const port = (server.address() as AddressInfo).port
+  const host = config.host.includes(':') ? `[${config.host}]` : config.host
+  const url = `http://${host}:${port}`
+  ;(options.stdout ?? ((l: string) => process.stdout.write(`${l}\n`)))(`anyclaude listening on ${url}`)
+
+  void registry.probeAll().then(() => {
+    for (const s of registry.states()) metrics.backendUp(s.name, s.url, s.up)
+  })
+  registry.startBackgroundProbes()
+
+  let closing: Promise<void> | undefined
+  return {
+    url,
+    port,
+    registry,
+    close(graceMs = config.shutdownGraceMs) {
+      closing ??= new Promise<void>((resolve) => {
+        registry.stop()
+        const timer = setTimeout(() => {
+          shutdown.abort()
+          // Give the error events a moment to flush, then drop what is left.
+          setTimeout(() => (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.(), 200).unref()
+        }, graceMs)
+        timer.unref()
+        server.close(() => {
+          clearTimeout(timer)
+          resolve()
+        })
+        ;(server as unknown as { closeIdleConnections?: () => void }).closeIdleConnections?.()
+      })
+      return closing
+    },
+  }
+}

@@ -1,0 +1,184 @@
+/**
+ * @module translate/messages: Anthropic messages → OpenAI chat messages (protocol.md §6.3).
+ *
+ * Expects a request already through {@link normalizeRequest}. Each Anthropic message translates on
+ * its own (plus the tool-call ids of the assistant message just before it), so the translation of a
+ * conversation prefix never changes when the conversation grows: the backend's KV cache stays
+ * valid. Objects are built in a fixed key order for byte-stable `JSON.stringify`.
+ */
+import type { Backend } from '../backends/types.js'
+import type { MessagesRequest } from '../schemas/anthropic.js'
+import {
+  type AnyBlock,
+  blockToParts,
+  flattenToolResult,
+  looseText,
+  type PartContext,
+} from './message-content.js'
+import type {
+  OpenAIAssistantMessage,
+  OpenAIContentPart,
+  OpenAIMessage,
+  OpenAIToolCall,
+  Translated,
+} from './openai-request-types.js'
+import { createToolIdMapper } from './tool-ids.js'
+
+export const NO_RESULT = '(no result)'
+
+type Ctx = PartContext & {
+  backend: Backend
+  mapId: (id: string) => string
+  out: OpenAIMessage[]
+}
+
+const blocksOf = (content: MessagesRequest['messages'][number]['content']): AnyBlock[] =>
+  typeof content === 'string' ? [{ type: 'text', text: content }] : (content as AnyBlock[])
+
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v)
+
+/** Claude Code joins system blocks with a blank line; so do we. */
+export function systemText(system: MessagesRequest['system']): string {
+  if (typeof system === 'string') return system
+  return (system ?? []).flatMap((b) => (typeof b.text === 'string' ? [b.text] : [])).join('\n\n')
+}
+
+function toolInput(block: AnyBlock, warnings: string[]): Record<string, unknown> {
+  if (isObject(block.input)) return block.input
+  // Ollama and mlx-lm parse arguments as a JSON object; "" or a bare value breaks them.
+  if (block.input !== undefined && block.input !== null)
+    warnings.push(`tool_use ${String(block.id)}: input is not an object, sent as {}`)
+  return {}
+}
+
+/** One assistant message; returns the ids of its tool calls (unmapped). */
+function assistant(blocks: AnyBlock[], ctx: Ctx): string[] {
+  const texts: string[] = []
+  const reasoning: string[] = []
+  const calls: OpenAIToolCall[] = []
+  const ids: string[] = []
+  for (const b of blocks) {
+    if (b.type === 'text' && typeof b.text === 'string') texts.push(b.text)
+    else if (b.type === 'thinking') {
+      if (ctx.backend.replayThinking && typeof b.thinking === 'string') reasoning.push(b.thinking)
+    } else if (b.type === 'redacted_thinking') continue
+    else if (b.type === 'tool_use') {
+      const id = String(b.id)
+      const name = String(b.name)
+      const input = toolInput(b, ctx.warnings)
+      ids.push(id)
+      // MLX-Textgen with a template without tool support drops `tool_calls` from history: give
+      // the model the Hermes text it would have written instead.
+      if (ctx.backend.historyToolCallsAsText)
+        texts.push(`<tool_call>\n${JSON.stringify({ name, arguments: input })}\n</tool_call>`)
+      else
+        calls.push({
+          id: ctx.mapId(id),
+          type: 'function',
+          function: { name, arguments: JSON.stringify(input) },
+        })
+    } else {
+      const t = looseText(b)
+      if (t !== undefined && t !== '') texts.push(t)
+      else ctx.warnings.push(`dropped an assistant ${b.type} block`)
+    }
+  }
+  const content = texts.join('\n')
+  const msg: OpenAIAssistantMessage = {
+    role: 'assistant',
+    content: content === '' && calls.length > 0 ? null : content,
+  }
+  if (reasoning.length > 0) msg.reasoning = reasoning.join('\n')
+  if (calls.length > 0) msg.tool_calls = calls
+  ctx.out.push(msg)
+  return ctx.backend.historyToolCallsAsText ? [] : ids
+}
+
+/** Calls of the previous assistant message that got no tool_result (Esc in Claude Code). */
+function answerMissing(calls: string[], answered: Set<string>, ctx: Ctx): void {
+  for (const id of calls) {
+    if (answered.has(id)) continue
+    // llama.cpp and vLLM templates fail on a tool call without a result.
+    ctx.warnings.push(`tool_use ${id} has no tool_result; sent "${NO_RESULT}"`)
+    ctx.out.push({ role: 'tool', tool_call_id: ctx.mapId(id), content: NO_RESULT })
+    answered.add(id)
+  }
+}
+
+/** A user message → tool messages (answering `calls`), then one user message with the rest. */
+function user(blocks: AnyBlock[], calls: string[], ctx: Ctx): void {
+  const parts: OpenAIContentPart[] = []
+  const answered = new Set<string>()
+  const carried = ctx.carried.length
+  for (const b of blocks) {
+    if (b.type !== 'tool_result') continue
+    const id = String(b.tool_use_id)
+    const content = flattenToolResult(b, ctx)
+    if (ctx.backend.historyToolCallsAsText) {
+      // Hermes templates render results this way (MLX-Textgen does it internally).
+      parts.push({ type: 'text', text: `<tool_response>\n${content}\n</tool_response>` })
+    } else if (calls.includes(id) && !answered.has(id)) {
+      ctx.out.push({ role: 'tool', tool_call_id: ctx.mapId(id), content })
+      answered.add(id)
+    } else {
+      // OpenAI requires each tool message to answer a call of the assistant message just before.
+      ctx.warnings.push(`tool_result ${id} answers no tool_use of the previous message; sent as text`)
+      parts.push({ type: 'text', text: `[tool result for ${id}]: ${content}` })
+    }
+  }
+  answerMissing(calls, answered, ctx)
+  ctx.carried.slice(carried).forEach((image, i) => {
+    parts.push({ type: 'text', text: `[image #${carried + i + 1}]` }, image)
+  })
+  for (const b of blocks) {
+    if (b.type === 'tool_result') continue
+    if (b.type === 'tool_use' || b.type === 'thinking' || b.type === 'redacted_thinking') {
+      ctx.warnings.push(`dropped a ${b.type} block from a user message`)
+      continue
+    }
+    parts.push(...blockToParts(b, ctx))
+  }
+  if (parts.length === 0) return
+  const textOnly = parts.every((p) => p.type === 'text')
+  const content = textOnly ? parts.map((p) => (p.type === 'text' ? p.text : '')).join('\n') : parts
+  ctx.out.push({ role: 'user', content })
+}
+
+/**
+ * Converts `system` and `messages`; see the module comment and protocol.md §6.3.
+ *
+ * @example toOpenAIMessages(normalizeRequest(req, opts).value, backend).value[0].role // 'system'
+ */
+export function toOpenAIMessages(req: MessagesRequest, backend: Backend): Translated<OpenAIMessage[]> {
+  const ctx: Ctx = {
+    backend,
+    // Ollama splits a content array into several messages: strings only there.
+    images: backend.vision && !backend.stringContentOnly,
+    warnings: [],
+    carried: [],
+    mapId: createToolIdMapper(backend.shortToolIds),
+    out: [],
+  }
+  const system = systemText(req.system)
+  if (system !== '') ctx.out.push({ role: 'system', content: system })
+  let calls: string[] = []
+  req.messages.forEach((m, i) => {
+    const blocks = blocksOf(m.content)
+    if (m.role === 'user') {
+      user(blocks, calls, ctx)
+      calls = []
+      return
+    }
+    answerMissing(calls, new Set(), ctx)
+    calls = []
+    if (m.role === 'assistant') calls = assistant(blocks, ctx)
+    else {
+      ctx.warnings.push(`messages[${i}]: role system not normalized; sent as a system message`)
+      const text = blocks.flatMap((b) => (typeof b.text === 'string' ? [b.text] : [])).join('\n\n')
+      ctx.out.push({ role: 'system', content: text })
+    }
+  })
+  answerMissing(calls, new Set(), ctx)
+  return { value: ctx.out, warnings: ctx.warnings }
+}

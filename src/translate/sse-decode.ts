@@ -1,0 +1,35 @@
+/** @module translate/sse-decode: the one upstream SSE parser (eventsource-parser), bytes in, events out. */
+import { createParser, type EventSourceMessage } from 'eventsource-parser'
+
+export type SseItem =
+  | { kind: 'event'; event?: string; data: string }
+  /** llama.cpp b5966 sends `error: {...}` as a non-standard SSE field with HTTP 200. */
+  | { kind: 'error-field'; value: string }
+
+/**
+ * Decodes an SSE byte stream. UTF-8 is decoded with `stream: true`, so a character split across
+ * chunks survives; CRLF and LF framing both work (eventsource-parser handles them).
+ */
+export async function* decodeSse(
+  body: AsyncIterable<Uint8Array> | ReadableStream<Uint8Array>,
+): AsyncGenerator<SseItem> {
+  const queue: SseItem[] = []
+  const parser = createParser({
+    onEvent: (e: EventSourceMessage) => queue.push({ kind: 'event', event: e.event, data: e.data }),
+    onError: (err) => {
+      const e = err as { type?: string; field?: string; value?: string }
+      if (e.type === 'unknown-field' && e.field === 'error' && e.value !== undefined)
+        queue.push({ kind: 'error-field', value: e.value })
+    },
+  })
+  const decoder = new TextDecoder()
+  for await (const bytes of body as AsyncIterable<Uint8Array>) {
+    parser.feed(decoder.decode(bytes, { stream: true }))
+    while (queue.length > 0) yield queue.shift()!
+  }
+  const rest = decoder.decode()
+  if (rest) parser.feed(rest)
+  // A last event without its blank line still counts (some servers close right after `data:`).
+  parser.reset({ consume: true })
+  while (queue.length > 0) yield queue.shift()!
+}

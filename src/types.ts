@@ -1,0 +1,52 @@
+/** @module types: the app's context variables and injected dependencies. */
+import type { MiddlewareHandler } from 'hono'
+import type { BackendRegistry } from './backends/registry.js'
+import type { Config } from './config.js'
+import type { Metrics } from './metrics.js'
+import type { RequestIdVariables } from './middleware/request-id.js'
+import type { LoggerVariables } from './middleware/logger.js'
+import type { ValidateVariables } from './middleware/validate.js'
+import type { NormalizeVariables } from './middleware/normalize.js'
+import type { ToolMappingVariables } from './middleware/tool-mapping.js'
+import type { SseReframeVariables } from './middleware/sse-reframe.js'
+
+/** A pino-compatible logger (pino's Logger satisfies it); tests inject a collecting one. */
+export type Log = {
+  info(obj: object, msg?: string): void
+  warn(obj: object, msg?: string): void
+  error(obj: object, msg?: string): void
+  debug(obj: object, msg?: string): void
+}
+
+/** One exchange, for `--debug 3` trace files (written by the Node side). */
+export type TraceRecord = { requestId: string; kind: string; data: unknown }
+
+export type AppDeps = {
+  /** Upstream fetch: an undici Agent with long timeouts in production, a fake in tests. */
+  fetch: typeof fetch
+  log: Log
+  /** Backend states, detection, circuit breaker; built from the config when not given. */
+  registry?: BackendRegistry
+  metrics?: Metrics
+  /** Receives trace records when debug >= 3. */
+  trace?: (record: TraceRecord) => void
+  /** Extra middlewares, run after the built-in request middlewares, before the routes. */
+  middleware?: MiddlewareHandler<AppEnv>[]
+  /** Ids (message, tool) for stable snapshots in tests. */
+  generateId?: (prefix: string) => string
+  now?: () => number
+  /** Aborted when the server shuts down: running streams end with an error event. */
+  shutdownSignal?: AbortSignal
+}
+
+export type AppVariables = RequestIdVariables &
+  LoggerVariables &
+  ValidateVariables &
+  NormalizeVariables &
+  ToolMappingVariables &
+  SseReframeVariables & {
+    config: Config
+    deps: Required<Pick<AppDeps, 'fetch' | 'log' | 'generateId' | 'now'>> & AppDeps
+  }
+
+export type AppEnv = { Variables: AppVariables }
