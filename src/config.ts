@@ -76,6 +76,10 @@ export const ConfigSchema = z.object({
   retryDownAfterMs: z.number().int().positive().default(5_000),
   traceDir: z.string().optional(),
   logFile: z.string().optional(),
+  /** The Claude Code executable the launcher runs (`claude` on PATH by default). */
+  claudeBin: z.string().min(1).optional(),
+  /** The port came from a flag, the environment or the file: the launcher uses any free one otherwise. */
+  portGiven: z.boolean().default(false),
   backends: z.array(BackendConfigSchema).min(1),
   rules: z.array(RuleSchema).default([]),
   /** Preference orders (backend names or kinds); the router's defaults otherwise. */
@@ -178,6 +182,7 @@ export function loadConfig(
     hideThinking: bool(env.ANYCLAUDE_HIDE_THINKING),
     traceDir: env.ANYCLAUDE_TRACE_DIR || undefined,
     logFile: env.ANYCLAUDE_LOG_FILE || undefined,
+    claudeBin: env.ANYCLAUDE_CLAUDE_BIN || undefined,
   })
   const fromFlags = prune({
     port: num(flags.port, '--port'),
@@ -187,7 +192,8 @@ export function loadConfig(
     proxyOnly: flags.proxyOnly,
   })
 
-  const merged = { ...fromFile, ...fromEnv, ...fromFlags, backends }
+  const portGiven = (fromFlags.port ?? fromEnv.port ?? fromFile.port) !== undefined
+  const merged = { ...fromFile, ...fromEnv, ...fromFlags, backends, portGiven }
   const parsed = ConfigSchema.safeParse(merged)
   if (!parsed.success) {
     const issue = parsed.error.issues[0]

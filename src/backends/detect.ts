@@ -132,7 +132,8 @@ function httpReason(status: number, json: unknown): string {
   return message && message.length <= 80 ? `HTTP ${status} (${message})` : `HTTP ${status}`
 }
 
-type Fingerprint = Omit<ProbeResult, 'up' | 'reason'>
+/** What one server's own endpoint tells; `models` go first (`complete`: the only ones). */
+type Fingerprint = Omit<ProbeResult, 'up' | 'reason'> & { complete?: boolean }
 
 /** llama-server: `/props` carries its generation settings and build. */
 function fromLlamaProps(props: Json): Fingerprint | undefined {
@@ -158,6 +159,8 @@ function fromLmStudio(list: Json): Fingerprint | undefined {
   const first = loaded[0]
   return {
     detectedKind: 'lmstudio',
+    // Its /v1/models also lists embedding models, which cannot chat.
+    complete: true,
     models: [...loaded, ...chat.filter((m) => m.state !== 'loaded')].map((m) => m.id as string),
     contextWindow: first && (num(first.loaded_context_length) ?? num(first.max_context_length)),
     ...(first && { vision: first.type === 'vlm' }),
@@ -238,7 +241,9 @@ export async function probeBackend(
 
 function finish(models: Answer, data: Json[], print: Fingerprint): ProbeResult {
   const listed = data.map((m) => str(m.id)).filter((m) => m !== undefined)
-  const ids = [...new Set([...(print.models ?? []), ...listed])]
+  const ids = print.complete
+    ? (print.models ?? [])
+    : [...new Set([...(print.models ?? []), ...listed])]
   const found: ProbeResult = {
     up: models.kind === 'ok',
     ...(print.detectedKind && { detectedKind: print.detectedKind }),

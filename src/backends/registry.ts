@@ -73,8 +73,8 @@ export class BackendRegistry {
     this.#now = deps.now ?? Date.now
     this.#log = deps.log ?? (() => {})
     this.#opts = { probeTimeoutMs: DEFAULT_PROBE_TIMEOUT_MS, ...opts }
+    // Unprobed = assumed up: a request is the best probe there is.
     for (const b of backends)
-      // Unprobed = assumed up: a request is the best probe there is.
       for (const url of b.urls)
         this.#states.set(keyOf(b.name, url), {
           name: b.name,
@@ -104,16 +104,16 @@ export class BackendRegistry {
   }
 
   /**
-   * Probes every URL in parallel and logs one line per URL (the start-up report).
+   * Probes every URL in parallel, then logs one line per URL in configuration order (the
+   * start-up report).
    * @param opts.quiet log only what changed (up ↔ down, another server found): background probes
    */
   async probeAll(opts: { quiet?: boolean } = {}): Promise<void> {
     if (this.#probing) return this.#probing
     const run = async () => {
-      const jobs = this.backends.flatMap((b) =>
-        b.urls.map((url) => this.#probe(b, url, opts.quiet ?? false)),
-      )
-      await Promise.all(jobs)
+      const jobs = this.backends.flatMap((b) => b.urls.map((url) => this.#probe(b, url)))
+      for (const { line, changed } of await Promise.all(jobs))
+        if (line && (changed || !opts.quiet)) this.#log(line)
     }
     this.#probing = run().finally(() => {
       this.#probing = undefined
@@ -121,16 +121,17 @@ export class BackendRegistry {
     return this.#probing
   }
 
-  async #probe(backend: Backend, url: string, quiet: boolean): Promise<void> {
+  /** Probes one URL and records the result; returns its log line (none when nothing was learned). */
+  async #probe(backend: Backend, url: string): Promise<{ line?: string; changed?: boolean }> {
     const state = this.#states.get(keyOf(backend.name, url))
-    if (!state) return
+    if (!state) return {}
     const result = await probeBackend(backend, url, this.#fetch, {
       timeoutMs: this.#opts.probeTimeoutMs,
       signal: this.#abort.signal,
     })
-    if (this.#abort.signal.aborted) return
+    if (this.#abort.signal.aborted) return {}
     // A server busy generating may not answer a probe in time: busy is not down.
-    if (!result.up && result.reason === 'timeout' && state.inFlight > 0) return
+    if (!result.up && result.reason === 'timeout' && state.inFlight > 0) return {}
     const before = { up: state.up, kind: state.detectedKind, checked: state.checkedAt }
     const now = this.#now()
     state.checkedAt = now
@@ -150,7 +151,7 @@ export class BackendRegistry {
     if (result.vision !== undefined) state.vision = result.vision
     const changed =
       before.checked === 0 || before.up !== state.up || before.kind !== state.detectedKind
-    if (!quiet || changed) this.#log(formatProbeLine(backend, state))
+    return { line: formatProbeLine(backend, state), changed }
   }
 
   /** Probes every `probeIntervalMs` until `stop()`; changes are logged. */

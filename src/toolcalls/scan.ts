@@ -34,25 +34,26 @@ export function partialSuffixLength(s: string, tokens: readonly string[]): numbe
   return best
 }
 
-export type TokenHit = { index: number; token: string }
+/** A token found by {@link findToken}; `index` is -1 (and `token` empty) when none was. */
+export type TokenHit = { index: number; token: string; resume: number }
 
 /**
  * The earliest complete occurrence of one of `tokens` at or after `from`. When there is none,
  * `resume` is where the next search may start without missing a token cut by the end of `s`.
  */
-export function findToken(
-  s: string,
-  tokens: readonly string[],
-  from: number,
-): TokenHit | { index: -1; resume: number } {
-  let hit: TokenHit | undefined
+export function findToken(s: string, tokens: readonly string[], from: number): TokenHit {
+  let index = -1
+  let found = ''
   let longest = 0
   for (const token of tokens) {
     longest = Math.max(longest, token.length)
-    const index = s.indexOf(token, from)
-    if (index >= 0 && (!hit || index < hit.index)) hit = { index, token }
+    const i = s.indexOf(token, from)
+    if (i >= 0 && (index < 0 || i < index)) {
+      index = i
+      found = token
+    }
   }
-  return hit ?? { index: -1, resume: Math.max(from, s.length - longest + 1) }
+  return { index, token: found, resume: Math.max(from, s.length - longest + 1) }
 }
 
 /**

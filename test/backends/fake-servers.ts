@@ -26,7 +26,9 @@ export const refused = (url: string): Promise<Response> =>
  * One `fetch` for several fake servers, keyed by origin (`http://127.0.0.1:8080`). Origins without
  * a server refuse the connection. Every call is recorded in `calls`.
  */
-export function fakeFetch(servers: Record<string, FakeServer>): typeof fetch & { calls: FetchCall[] } {
+export function fakeFetch(
+  servers: Record<string, FakeServer>,
+): typeof fetch & { calls: FetchCall[] } {
   const calls: FetchCall[] = []
   const fn = async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
     const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url
@@ -66,7 +68,8 @@ export const llamaServer = (over: Partial<Record<string, Route>> = {}): FakeServ
     '/health': { status: 'ok' },
     ...over,
   },
-  notFound: () => json({ error: { code: 404, message: 'File Not Found', type: 'not_found_error' } }, 404),
+  notFound: () =>
+    json({ error: { code: 404, message: 'File Not Found', type: 'not_found_error' } }, 404),
 })
 
 /** mlx_lm.server: `/v1/models` lists the HF cache as {id, object, created}; `/health`; text 404s. */
@@ -75,7 +78,11 @@ export const mlxLmServer = (): FakeServer => ({
     '/v1/models': {
       object: 'list',
       data: [
-        { id: 'mlx-community/Qwen3-Coder-30B-A3B-Instruct-4bit', object: 'model', created: 1754000000 },
+        {
+          id: 'mlx-community/Qwen3-Coder-30B-A3B-Instruct-4bit',
+          object: 'model',
+          created: 1754000000,
+        },
         { id: 'mlx-community/Llama-3.2-3B-Instruct-4bit', object: 'model', created: 1754000000 },
       ],
     },
@@ -90,7 +97,14 @@ export const mlxTextgenServer = (): FakeServer => ({
     '/v1/models': {
       object: 'list',
       data: [
-        { id: 'Qwen3-Coder-30B', object: 'model', created: 1754000000, owned_by: null, permission: [], root: 'root' },
+        {
+          id: 'Qwen3-Coder-30B',
+          object: 'model',
+          created: 1754000000,
+          owned_by: null,
+          permission: [],
+          root: 'root',
+        },
       ],
     },
   },
@@ -103,8 +117,20 @@ export const lmStudioServer = (): FakeServer => ({
     '/api/v0/models': {
       object: 'list',
       data: [
-        { id: 'text-embedding-nomic-embed-text-v1.5', object: 'model', type: 'embeddings', state: 'not-loaded', max_context_length: 2048 },
-        { id: 'google/gemma-3-12b', object: 'model', type: 'vlm', state: 'not-loaded', max_context_length: 131072 },
+        {
+          id: 'text-embedding-nomic-embed-text-v1.5',
+          object: 'model',
+          type: 'embeddings',
+          state: 'not-loaded',
+          max_context_length: 2048,
+        },
+        {
+          id: 'google/gemma-3-12b',
+          object: 'model',
+          type: 'vlm',
+          state: 'not-loaded',
+          max_context_length: 131072,
+        },
         {
           id: 'qwen/qwen3-coder-30b',
           object: 'model',
@@ -122,7 +148,11 @@ export const lmStudioServer = (): FakeServer => ({
     '/v1/models': {
       object: 'list',
       data: [
-        { id: 'text-embedding-nomic-embed-text-v1.5', object: 'model', owned_by: 'organization_owner' },
+        {
+          id: 'text-embedding-nomic-embed-text-v1.5',
+          object: 'model',
+          owned_by: 'organization_owner',
+        },
         { id: 'google/gemma-3-12b', object: 'model', owned_by: 'organization_owner' },
         { id: 'qwen/qwen3-coder-30b', object: 'model', owned_by: 'organization_owner' },
       ],

@@ -108,15 +108,10 @@ export function createHarmonyParser(ctx: ReaderContext): TextToolCallParser {
         args.decided = true
       }
       const jsonEnd = args.scanner ? args.scanner.scan(buf) : -1
-      const end = jsonEnd >= 0 ? jsonEnd : hit.index
-      if (end >= 0 && (hit.index < 0 || end <= hit.index)) {
+      const end = hit.index >= 0 && (jsonEnd < 0 || hit.index < jsonEnd) ? hit.index : jsonEnd
+      if (end >= 0) {
         emitCall(header, buf.slice(0, end), false)
         closeMessage(end)
-        return true
-      }
-      if (hit.index >= 0) {
-        emitCall(header, buf.slice(0, hit.index), false)
-        closeMessage(hit.index)
         return true
       }
       if (!final) {

@@ -18,7 +18,11 @@ export type JsonBodyOptions = {
 }
 
 /** Whether the first key of the object at `open` is allowed; undefined while it is not written yet. */
-function firstKeyAllowed(body: string, open: number, keys: ReadonlySet<string>): boolean | undefined {
+function firstKeyAllowed(
+  body: string,
+  open: number,
+  keys: ReadonlySet<string>,
+): boolean | undefined {
   const i = skipWhitespace(body, open + 1)
   if (i === body.length) return undefined
   if (body[i] !== '"') return false

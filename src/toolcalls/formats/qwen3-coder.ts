@@ -23,12 +23,8 @@ const END_FUNCTION = '</function>'
 const END_CALL = '</tool_call>'
 
 function stripOneNewline(value: string): string {
-  let v = value
-  if (v.startsWith('\r\n')) v = v.slice(2)
-  else if (v.startsWith('\n')) v = v.slice(1)
-  if (v.endsWith('\r\n')) v = v.slice(0, -2)
-  else if (v.endsWith('\n')) v = v.slice(0, -1)
-  return v
+  const v = value.startsWith('\n') ? value.slice(1) : value
+  return v.endsWith('\n') ? v.slice(0, -1) : v
 }
 
 /** Parses one `<function=...>` call; `text` starts at or before `<function=`. */
