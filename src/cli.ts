@@ -7,7 +7,8 @@ import { readFileSync } from 'node:fs'
 import { ArgsError, parseArgs } from './cli-args.js'
 import { ConfigError, loadConfig } from './config.js'
 import { helpText } from './cli-help.js'
-import { startServer } from './server.js'
+import { createUpstreamFetch, startServer } from './server.js'
+import { traceDeps } from './trace.js'
 
 const version = (): string => {
   const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
@@ -37,7 +38,11 @@ async function main(argv: string[]): Promise<number> {
 }
 
 async function runProxyOnly(config: ReturnType<typeof loadConfig>): Promise<number> {
-  const server = await startServer(config)
+  const upstream = createUpstreamFetch(config)
+  const traced =
+    config.debug >= 3 ? traceDeps(config, upstream, (m) => process.stderr.write(`anyclaude: ${m}\n`)) : undefined
+  const server = await startServer(config, { fetch: upstream, ...(traced && { deps: traced.deps }) })
+  if (traced) process.stderr.write(`anyclaude: writing traces to ${traced.dir}\n`)
   process.stdout.write(`export ANTHROPIC_BASE_URL=${server.url}\n`)
   process.stdout.write(`export ANTHROPIC_AUTH_TOKEN=${config.apiKey ? '<your ANYCLAUDE_API_KEY>' : 'anyclaude'}\n`)
   await new Promise<void>((resolve) => {

@@ -27,11 +27,16 @@ export function effectiveBackend(backend: Backend, state?: BackendState): Backen
     kind === backend.kind
       ? { ...backend }
       : {
-          ...backend,
+          // Only identity and configured fields carry over: optional defaults of the configured
+          // kind (Ollama's small context, MLX-Textgen's max_tokens cap) must not.
           ...profile.defaults,
           ...configured,
           sampling: { ...profile.defaults.sampling, ...configured.sampling },
+          name: backend.name,
           kind,
+          urls: backend.urls,
+          ...(backend.apiKey !== undefined && { apiKey: backend.apiKey }),
+          configured,
         }
   if (configured.contextWindow === undefined && state?.contextWindow !== undefined)
     out.contextWindow = state.contextWindow

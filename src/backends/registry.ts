@@ -47,6 +47,10 @@ const DEFAULT_PROBE_TIMEOUT_MS = 3000
 const MAX_AFFINITY_ENTRIES = 1000
 
 const keyOf = (name: string, url: string): string => `${name}\u0000${url}`
+const copy = (s: BackendState): BackendState => ({
+  ...s,
+  ...(s.models && { models: [...s.models] }),
+})
 
 /**
  * Holds what is known about each backend URL.
@@ -87,15 +91,12 @@ export class BackendRegistry {
 
   /** A snapshot of every URL's state, in configuration order. */
   states(): BackendState[] {
-    return [...this.#states.values()].map((s) => ({
-      ...s,
-      ...(s.models && { models: [...s.models] }),
-    }))
+    return [...this.#states.values()].map(copy)
   }
 
   state(name: string, url: string): BackendState | undefined {
     const s = this.#states.get(keyOf(name, url))
-    return s && { ...s }
+    return s && copy(s)
   }
 
   /** The session-affinity map, for the router (read-only view). */
@@ -110,6 +111,7 @@ export class BackendRegistry {
    */
   async probeAll(opts: { quiet?: boolean } = {}): Promise<void> {
     if (this.#probing) return this.#probing
+    if (this.#abort.signal.aborted) this.#abort = new AbortController()
     const run = async () => {
       const jobs = this.backends.flatMap((b) => b.urls.map((url) => this.#probe(b, url)))
       for (const { line, changed } of await Promise.all(jobs))
@@ -125,11 +127,12 @@ export class BackendRegistry {
   async #probe(backend: Backend, url: string): Promise<{ line?: string; changed?: boolean }> {
     const state = this.#states.get(keyOf(backend.name, url))
     if (!state) return {}
+    const signal = this.#abort.signal
     const result = await probeBackend(backend, url, this.#fetch, {
       timeoutMs: this.#opts.probeTimeoutMs,
-      signal: this.#abort.signal,
+      signal,
     })
-    if (this.#abort.signal.aborted) return {}
+    if (signal.aborted) return {}
     // A server busy generating may not answer a probe in time: busy is not down.
     if (!result.up && result.reason === 'timeout' && state.inFlight > 0) return {}
     const before = { up: state.up, kind: state.detectedKind, checked: state.checkedAt }
@@ -157,7 +160,6 @@ export class BackendRegistry {
   /** Probes every `probeIntervalMs` until `stop()`; changes are logged. */
   startBackgroundProbes(): void {
     if (this.#timer) return
-    if (this.#abort.signal.aborted) this.#abort = new AbortController()
     this.#timer = setInterval(() => {
       void this.probeAll({ quiet: true })
     }, this.#opts.probeIntervalMs)

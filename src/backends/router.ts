@@ -159,13 +159,8 @@ function order(
   const all = config.backends
   const tools = request.hasTools
   const prefOrder = tools ? config.toolOrder : config.chatOrder
-  const basis = prefOrder?.length
-    ? tools
-      ? 'toolOrder'
-      : 'chatOrder'
-    : tools
-      ? 'toolRank'
-      : 'speedRank'
+  const rank = tools ? 'toolRank' : 'speedRank'
+  const basis = prefOrder?.length ? (tools ? 'toolOrder' : 'chatOrder') : rank
 
   if (config.mode !== 'auto') {
     const forced = all.filter((b) => matches(b, config.mode))

@@ -58,10 +58,12 @@ export function findToken(s: string, tokens: readonly string[], from: number): T
 
 /**
  * Finds where the bracketed value opening at `start` (`{`, `[` or `(`) closes, skipping quoted
- * strings. `scan` returns the index after the closing bracket, or -1 while it is still open.
- * Bracket kinds are only counted, not matched: the value is parsed properly afterwards.
+ * strings (Python's triple-quoted ones too when `quotes` has `'`). `scan` returns the index after
+ * the closing bracket, or -1 while it is still open. Bracket kinds are only counted, not matched:
+ * the value is parsed properly afterwards.
  */
 export function createBracketScanner(start: number, quotes = '"'): { scan(s: string): number } {
+  const python = quotes.includes("'")
   let pos = start
   let depth = 0
   let quote = ''
@@ -73,9 +75,17 @@ export function createBracketScanner(start: number, quotes = '"'): { scan(s: str
         if (quote) {
           if (escaped) escaped = false
           else if (c === '\\') escaped = true
-          else if (c === quote) quote = ''
+          else if (c === quote[0]) {
+            if (s.length - pos < quote.length) return -1
+            if (s.startsWith(quote, pos)) {
+              pos += quote.length - 1
+              quote = ''
+            }
+          }
         } else if (quotes.includes(c)) {
-          quote = c
+          if (python && s.length - pos < 3) return -1
+          quote = python && s.startsWith(c.repeat(3), pos) ? c.repeat(3) : c
+          pos += quote.length - 1
         } else if (c === '{' || c === '[' || c === '(') {
           depth++
         } else if ((c === '}' || c === ']' || c === ')') && --depth === 0) {

@@ -29,7 +29,9 @@ export function looseText(block: AnyBlock): string | undefined {
   if (typeof block.text === 'string') return block.text
   if (typeof block.content === 'string') return block.content
   if (!Array.isArray(block.content)) return undefined
-  const texts = block.content.flatMap((c) => (isRecord(c) && typeof c.text === 'string' ? [c.text] : []))
+  const texts = block.content.flatMap((c) =>
+    isRecord(c) && typeof c.text === 'string' ? [c.text] : [],
+  )
   return texts.length > 0 ? texts.join('\n') : undefined
 }
 

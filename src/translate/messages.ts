@@ -123,7 +123,9 @@ function user(blocks: AnyBlock[], calls: string[], ctx: Ctx): void {
       answered.add(id)
     } else {
       // OpenAI requires each tool message to answer a call of the assistant message just before.
-      ctx.warnings.push(`tool_result ${id} answers no tool_use of the previous message; sent as text`)
+      ctx.warnings.push(
+        `tool_result ${id} answers no tool_use of the previous message; sent as text`,
+      )
       parts.push({ type: 'text', text: `[tool result for ${id}]: ${content}` })
     }
   }
@@ -150,7 +152,10 @@ function user(blocks: AnyBlock[], calls: string[], ctx: Ctx): void {
  *
  * @example toOpenAIMessages(normalizeRequest(req, opts).value, backend).value[0].role // 'system'
  */
-export function toOpenAIMessages(req: MessagesRequest, backend: Backend): Translated<OpenAIMessage[]> {
+export function toOpenAIMessages(
+  req: MessagesRequest,
+  backend: Backend,
+): Translated<OpenAIMessage[]> {
   const ctx: Ctx = {
     backend,
     // Ollama splits a content array into several messages: strings only there.

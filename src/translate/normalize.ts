@@ -44,14 +44,18 @@ function cleanBlocks(blocks: readonly Block[]): Block[] {
   return out
 }
 
-const toBlocks = (content: MessageParamT['content']): Block[] =>
-  typeof content === 'string' ? (content === '' ? [] : [{ type: 'text', text: content }]) : cleanBlocks(content)
+function toBlocks(content: MessageParamT['content']): Block[] {
+  if (typeof content !== 'string') return cleanBlocks(content)
+  return content === '' ? [] : [{ type: 'text', text: content }]
+}
 
 /** The text of a system block list or a role:system message (non-text parts have no meaning there). */
 const textsOf = (content: MessageParamT['content'], warnings: string[], where: string): string[] =>
   toBlocks(content).flatMap((b) => {
     if (isText(b)) return [b.text]
-    warnings.push(`${where}: dropped a ${b.type} block (only text is meaningful in a system prompt)`)
+    warnings.push(
+      `${where}: dropped a ${b.type} block (only text is meaningful in a system prompt)`,
+    )
     return []
   })
 
@@ -74,7 +78,10 @@ type Draft = { role: Role; blocks: Block[]; original: boolean }
 const mergeBlocks = (role: Role, a: Block[], b: Block[]): Block[] => {
   if (role !== 'user') return [...a, ...b]
   const all = [...a, ...b]
-  return [...all.filter((x) => x.type === 'tool_result'), ...all.filter((x) => x.type !== 'tool_result')]
+  return [
+    ...all.filter((x) => x.type === 'tool_result'),
+    ...all.filter((x) => x.type !== 'tool_result'),
+  ]
 }
 
 const canonical = (blocks: Block[]): MessageParamT['content'] =>
@@ -127,12 +134,18 @@ export function normalizeRequest(
     prev.original = prev.original || d.original
   }
 
-  const { system: _system, cache_control: _cc, ...rest } = req as MessagesRequest & {
+  const {
+    system: _system,
+    cache_control: _cc,
+    ...rest
+  } = req as MessagesRequest & {
     cache_control?: unknown
   }
   const value: MessagesRequest = {
     ...rest,
-    ...(system.length > 0 ? { system: system.map((text) => ({ type: 'text' as const, text })) } : {}),
+    ...(system.length > 0
+      ? { system: system.map((text) => ({ type: 'text' as const, text })) }
+      : {}),
     messages: merged.map((d) => ({ role: d.role, content: canonical(d.blocks) })),
     ...(req.tools ? { tools: req.tools.map(withoutCacheControl) } : {}),
   }

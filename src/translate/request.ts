@@ -23,7 +23,12 @@ export type RequestOptions = {
 
 type Body = Record<string, unknown>
 
-function maxTokens(req: MessagesRequest, backend: Backend, opts: RequestOptions, warnings: string[]) {
+function maxTokens(
+  req: MessagesRequest,
+  backend: Backend,
+  opts: RequestOptions,
+  warnings: string[],
+) {
   const caps = [req.max_tokens, opts.maxTokens, backend.maxTokens].filter(
     (n): n is number => typeof n === 'number',
   )
@@ -55,7 +60,7 @@ function thinking(req: MessagesRequest, backend: Backend, body: Body, warnings: 
       return
     default: {
       const _exhaustive: never = backend.thinking
-      return _exhaustive
+      warnings.push(`unknown thinking toggle ${String(_exhaustive)}`)
     }
   }
 }

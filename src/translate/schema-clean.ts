@@ -48,7 +48,8 @@ const SCHEMA_LISTS = new Set(['allOf', 'anyOf', 'oneOf', 'prefixItems'])
 
 type Context = { root: unknown; expanding: Set<string> }
 
-const isObject = (v: unknown): v is Schema => typeof v === 'object' && v !== null && !Array.isArray(v)
+const isObject = (v: unknown): v is Schema =>
+  typeof v === 'object' && v !== null && !Array.isArray(v)
 
 const isAnchored = (p: unknown): boolean =>
   typeof p === 'string' && p.startsWith('^') && p.endsWith('$') && !p.endsWith('\\$')

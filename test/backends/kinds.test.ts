@@ -249,6 +249,22 @@ describe('effectiveBackend', () => {
     })
   })
 
+  it("the configured kind's own defaults do not leak into the detected kind", () => {
+    const b = one({ kind: 'ollama', url: 'http://h:11434', apiKey: 'k' })
+    const eff = effectiveBackend(b, state({ detectedKind: 'llamacpp', models: ['m'] }))
+    expect(eff).toMatchObject({
+      kind: 'llamacpp',
+      stringContentOnly: false,
+      apiKey: 'k',
+      urls: ['http://h:11434/v1'],
+    })
+    expect(eff).not.toHaveProperty('contextWindow')
+    const textgen = one({ kind: 'mlx-textgen', url: 'http://h:5001' })
+    const asLlama = effectiveBackend(textgen, state({ detectedKind: 'llamacpp' }))
+    expect(asLlama).not.toHaveProperty('maxTokens')
+    expect(asLlama).not.toHaveProperty('maxToolCallsPerAnswer')
+  })
+
   it('an anthropic backend keeps its protocol whatever answers', () => {
     const b = one({ kind: 'anthropic', url: 'http://127.0.0.1:8080' })
     expect(effectiveBackend(b, state({ detectedKind: 'llamacpp', models: ['q'] }))).toMatchObject({

@@ -30,7 +30,9 @@ const dir = new URL('../fixtures/claude-code/', import.meta.url)
 
 /** The `POST /v1/messages` requests of one fixture, in recording order. */
 export function loadClaudeCodeRequests(name: ClaudeCodeFixture): RecordedRequest[] {
-  const lines = readFileSync(new URL(`${name}.jsonl`, dir), 'utf8').split('\n').filter(Boolean)
+  const lines = readFileSync(new URL(`${name}.jsonl`, dir), 'utf8')
+    .split('\n')
+    .filter(Boolean)
   const out: RecordedRequest[] = []
   let process = 0
   for (const line of lines) {

@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest'
 import type { Backend } from '../../src/backends/types.js'
-import type { MessageParamT, MessagesRequest } from '../../src/schemas/anthropic.js'
+import type {
+  ContentBlockParamT,
+  MessageParamT,
+  MessagesRequest,
+} from '../../src/schemas/anthropic.js'
 import { IMAGE_OMITTED } from '../../src/translate/message-content.js'
 import { toOpenAIMessages } from '../../src/translate/messages.js'
 import type { OpenAIMessage } from '../../src/translate/openai-request-types.js'
@@ -25,7 +29,7 @@ const bashUse = (id: string, input: unknown = { command: 'ls' }) => ({
   input,
 })
 const result = (id: string, content: unknown, extra: Record<string, unknown> = {}) =>
-  ({ type: 'tool_result', tool_use_id: id, content, ...extra }) as MessageParamT['content'][number]
+  ({ type: 'tool_result', tool_use_id: id, content, ...extra }) as ContentBlockParamT
 
 describe('system', () => {
   it('comes first, blocks joined with a blank line', () => {
@@ -37,7 +41,9 @@ describe('system', () => {
   })
 
   it('is omitted when empty', () => {
-    expect(convert([{ role: 'user', content: 'hi' }]).value).toEqual([{ role: 'user', content: 'hi' }])
+    expect(convert([{ role: 'user', content: 'hi' }]).value).toEqual([
+      { role: 'user', content: 'hi' },
+    ])
   })
 
   it('passes a role:system message that was not normalized, with a warning', () => {
@@ -56,7 +62,11 @@ describe('assistant messages', () => {
       { role: 'user', content: 'go' },
       {
         role: 'assistant',
-        content: [{ type: 'text', text: 'Calling.' }, bashUse('t1'), bashUse('t2', { command: 'pwd' })],
+        content: [
+          { type: 'text', text: 'Calling.' },
+          bashUse('t1'),
+          bashUse('t2', { command: 'pwd' }),
+        ],
       },
       { role: 'user', content: [result('t1', 'a'), result('t2', 'b')] },
     ])
@@ -77,7 +87,10 @@ describe('assistant messages', () => {
   it('use null content with only tool calls, and "{}" for missing input', () => {
     const { value, warnings } = convert([
       { role: 'user', content: 'go' },
-      { role: 'assistant', content: [{ type: 'tool_use', id: 't1', name: 'Bash' }, bashUse('t2', 'oops')] },
+      {
+        role: 'assistant',
+        content: [{ type: 'tool_use', id: 't1', name: 'Bash' }, bashUse('t2', 'oops')],
+      },
       { role: 'user', content: [result('t1', 'a'), result('t2', 'b')] },
     ])
     const msg = value[1] as Extract<OpenAIMessage, { role: 'assistant' }>
@@ -111,7 +124,11 @@ describe('assistant messages', () => {
         role: 'assistant',
         content: [
           { type: 'server_tool_use', id: 's1', name: 'web_search', input: { query: 'x' } },
-          { type: 'web_search_tool_result', tool_use_id: 's1', content: [{ type: 'web_search_result', url: 'u' }] },
+          {
+            type: 'web_search_tool_result',
+            tool_use_id: 's1',
+            content: [{ type: 'web_search_result', url: 'u' }],
+          },
           { type: 'text', text: 'Found it.' },
         ],
       },
@@ -156,8 +173,11 @@ describe('tool results', () => {
     expect(multi.value[2]).toEqual({ role: 'tool', tool_call_id: 't1', content: 'line 1\nline 2' })
     const contents = ['boom', '', undefined].map((c, i) => {
       const extra = i === 0 ? { is_error: true } : {}
-      return convert([{ role: 'user', content: 'go' }, call, { role: 'user', content: [result('t1', c, extra)] }])
-        .value[2]
+      return convert([
+        { role: 'user', content: 'go' },
+        call,
+        { role: 'user', content: [result('t1', c, extra)] },
+      ]).value[2]
     })
     expect(contents.map((m) => (m as { content: string }).content)).toEqual([
       'Error: boom',
@@ -172,8 +192,12 @@ describe('tool results', () => {
       { role: 'assistant', content: 'no tools here' },
       { role: 'user', content: [result('ghost', 'data'), { type: 'text', text: 'next' }] },
     ])
-    expect(value.slice(2)).toEqual([{ role: 'user', content: '[tool result for ghost]: data\nnext' }])
-    expect(warnings).toEqual(['tool_result ghost answers no tool_use of the previous message; sent as text'])
+    expect(value.slice(2)).toEqual([
+      { role: 'user', content: '[tool result for ghost]: data\nnext' },
+    ])
+    expect(warnings).toEqual([
+      'tool_result ghost answers no tool_use of the previous message; sent as text',
+    ])
   })
 
   it('answer a tool call only once', () => {
@@ -206,7 +230,11 @@ describe('tool results', () => {
   it('are synthesized after a trailing assistant message and before a following assistant', () => {
     const trailing = convert([{ role: 'user', content: 'go' }, call]).value
     expect(trailing.at(-1)).toEqual({ role: 'tool', tool_call_id: 't1', content: '(no result)' })
-    const twice = convert([{ role: 'user', content: 'go' }, call, { role: 'assistant', content: 'x' }]).value
+    const twice = convert([
+      { role: 'user', content: 'go' },
+      call,
+      { role: 'assistant', content: 'x' },
+    ]).value
     expect(twice.map((m) => m.role)).toEqual(['user', 'assistant', 'tool', 'assistant'])
   })
 
@@ -216,7 +244,10 @@ describe('tool results', () => {
       call,
       {
         role: 'user',
-        content: [result('t1', [{ type: 'text', text: 'screenshot:' }, image]), { type: 'text', text: 'see?' }],
+        content: [
+          result('t1', [{ type: 'text', text: 'screenshot:' }, image]),
+          { type: 'text', text: 'see?' },
+        ],
       },
     ])
     expect(value.slice(2)).toEqual([
@@ -271,7 +302,9 @@ describe('user content', () => {
   })
 
   it('replaces images with a placeholder without vision, and with string-only content (Ollama)', () => {
-    const msgs: MessageParamT[] = [{ role: 'user', content: [{ type: 'text', text: 'look' }, image] }]
+    const msgs: MessageParamT[] = [
+      { role: 'user', content: [{ type: 'text', text: 'look' }, image] },
+    ]
     const expected = [{ role: 'user', content: `look\n${IMAGE_OMITTED}` }]
     expect(convert(msgs, { vision: false }).value).toEqual(expected)
     expect(convert(msgs, { stringContentOnly: true }).value).toEqual(expected)
@@ -281,7 +314,9 @@ describe('user content', () => {
     const { value, warnings } = convert([
       { role: 'user', content: [{ type: 'image', source: { type: 'file', file_id: 'f1' } }] },
     ])
-    expect(value).toEqual([{ role: 'user', content: '[image omitted: file sources are not supported]' }])
+    expect(value).toEqual([
+      { role: 'user', content: '[image omitted: file sources are not supported]' },
+    ])
     expect(warnings).toEqual(['image with a file source replaced by a placeholder'])
   })
 
@@ -290,9 +325,19 @@ describe('user content', () => {
       {
         role: 'user',
         content: [
-          { type: 'document', source: { type: 'text', media_type: 'text/plain', data: 'plain body' }, title: 'a.txt' },
-          { type: 'document', source: { type: 'content', content: [{ type: 'text', text: 'from blocks' }] } },
-          { type: 'document', source: { type: 'base64', media_type: 'application/pdf', data: 'JVBERi0=' } },
+          {
+            type: 'document',
+            source: { type: 'text', media_type: 'text/plain', data: 'plain body' },
+            title: 'a.txt',
+          },
+          {
+            type: 'document',
+            source: { type: 'content', content: [{ type: 'text', text: 'from blocks' }] },
+          },
+          {
+            type: 'document',
+            source: { type: 'base64', media_type: 'application/pdf', data: 'JVBERi0=' },
+          },
         ],
       },
     ])
@@ -317,7 +362,9 @@ describe('user content', () => {
         ],
       },
     ])
-    expect(value).toEqual([{ role: 'user', content: '[search result: Docs https://docs]\nResult body' }])
+    expect(value).toEqual([
+      { role: 'user', content: '[search result: Docs https://docs]\nResult body' },
+    ])
     expect(warnings).toEqual(['dropped a container_upload block'])
   })
 })
@@ -326,7 +373,10 @@ describe('short tool ids (Mistral templates)', () => {
   const history: MessageParamT[] = [
     { role: 'user', content: 'go' },
     { role: 'assistant', content: [bashUse('toolu_01A09q90qw90lq917835lq9'), bashUse('toolu_02')] },
-    { role: 'user', content: [result('toolu_01A09q90qw90lq917835lq9', 'a'), result('toolu_02', 'b')] },
+    {
+      role: 'user',
+      content: [result('toolu_01A09q90qw90lq917835lq9', 'a'), result('toolu_02', 'b')],
+    },
   ]
 
   it('maps every id to 9 alphanumerics, the same in tool_calls and tool_call_id', () => {
@@ -371,7 +421,8 @@ describe('history tool calls as text (MLX-Textgen, templates without tools)', ()
       { role: 'user', content: 'go' },
       {
         role: 'assistant',
-        content: 'Calling.\n<tool_call>\n{"name":"Bash","arguments":{"command":"ls"}}\n</tool_call>',
+        content:
+          'Calling.\n<tool_call>\n{"name":"Bash","arguments":{"command":"ls"}}\n</tool_call>',
       },
       { role: 'user', content: '<tool_response>\nfile.txt\n</tool_response>\nthanks' },
     ])

@@ -5,7 +5,10 @@ import { normalizeRequest } from '../../src/translate/normalize.js'
 const BILLING = 'x-anthropic-billing-header: cc_version=2.1.197.123; cc_entrypoint=sdk-cli;'
 const cc = { type: 'ephemeral' }
 
-const request = (messages: MessageParamT[], extra: Partial<MessagesRequest> = {}): MessagesRequest => ({
+const request = (
+  messages: MessageParamT[],
+  extra: Partial<MessagesRequest> = {},
+): MessagesRequest => ({
   model: 'claude-opus-4-8',
   max_tokens: 32000,
   messages,
@@ -34,12 +37,16 @@ describe('billing header', () => {
   })
 
   it('removes it as the first line of a string system prompt', () => {
-    const value = norm(request([{ role: 'user', content: 'hi' }], { system: `${BILLING}\nBe brief.` })).value
+    const value = norm(
+      request([{ role: 'user', content: 'hi' }], { system: `${BILLING}\nBe brief.` }),
+    ).value
     expect(value.system).toEqual([{ type: 'text', text: 'Be brief.' }])
   })
 
   it('leaves no system at all when the block was all there was', () => {
-    const value = norm(request([{ role: 'user', content: 'hi' }], { system: [{ type: 'text', text: BILLING }] })).value
+    const value = norm(
+      request([{ role: 'user', content: 'hi' }], { system: [{ type: 'text', text: BILLING }] }),
+    ).value
     expect(value).not.toHaveProperty('system')
   })
 })
@@ -133,7 +140,13 @@ describe('role:system messages', () => {
     ]
     const short = norm(request(head))
     const long = norm(request([...head, { role: 'assistant', content: 'ok' }]))
-    const merged = { role: 'user', content: [{ type: 'text', text: 'now' }, { type: 'text', text: reminder }] }
+    const merged = {
+      role: 'user',
+      content: [
+        { type: 'text', text: 'now' },
+        { type: 'text', text: reminder },
+      ],
+    }
     expect(short.value.messages[2]).toEqual(merged)
     expect(long.value.messages[2]).toEqual(merged)
     expect(short.warnings).toEqual([])
@@ -169,7 +182,9 @@ describe('cache_control, empty blocks, canonical content', () => {
   })
 
   it('renders a single text block like the plain string Claude Code re-sends it as', () => {
-    const a = norm(request([{ role: 'user', content: [{ type: 'text', text: 'Run it', cache_control: cc }] }]))
+    const a = norm(
+      request([{ role: 'user', content: [{ type: 'text', text: 'Run it', cache_control: cc }] }]),
+    )
     const b = norm(request([{ role: 'user', content: 'Run it' }]))
     expect(a.value.messages).toEqual(b.value.messages)
     expect(a.value.messages[0]?.content).toBe('Run it')
@@ -186,7 +201,13 @@ describe('cache_control, empty blocks, canonical content', () => {
   it('drops empty text blocks, and messages left empty, with a warning', () => {
     const { value, warnings } = norm(
       request([
-        { role: 'user', content: [{ type: 'text', text: '' }, { type: 'text', text: 'hi' }] },
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: '' },
+            { type: 'text', text: 'hi' },
+          ],
+        },
         { role: 'assistant', content: [{ type: 'text', text: '' }] },
         { role: 'assistant', content: 'Hello' },
       ]),
@@ -225,7 +246,10 @@ describe('consecutive same-role messages', () => {
         ],
       },
     ])
-    expect(warnings).toEqual(['merged consecutive user messages', 'merged consecutive assistant messages'])
+    expect(warnings).toEqual([
+      'merged consecutive user messages',
+      'merged consecutive assistant messages',
+    ])
   })
 })
 
@@ -236,7 +260,12 @@ describe('purity', () => {
       { role: 'system', content: 'Agents' },
       { role: 'assistant', content: 'Hello' },
     ],
-    { system: [{ type: 'text', text: BILLING }, { type: 'text', text: 'S', cache_control: cc }] },
+    {
+      system: [
+        { type: 'text', text: BILLING },
+        { type: 'text', text: 'S', cache_control: cc },
+      ],
+    },
   )
 
   it('does not mutate its input', () => {

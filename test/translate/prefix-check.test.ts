@@ -32,15 +32,25 @@ describe('comparePrefix', () => {
   it('sees a changed system prompt or tool list', () => {
     const other = { role: 'system', content: 'T' }
     const r = comparePrefix({ tools, messages: [sys, u1] }, { tools, messages: [other, u1] })
-    expect(r).toMatchObject({ sharedMessages: 0, extendsPrefix: false, systemAndToolsIdentical: false })
+    expect(r).toMatchObject({
+      sharedMessages: 0,
+      extendsPrefix: false,
+      systemAndToolsIdentical: false,
+    })
     expect(r.sharedBytes).toBe('{"system":[{"role":"system","content":"'.length)
     const noTools = comparePrefix({ tools, messages: [sys, u1] }, { messages: [sys, u1] })
     expect(noTools.systemAndToolsIdentical).toBe(false)
   })
 
   it('never counts half a surrogate pair', () => {
-    const r = comparePrefix({ messages: [{ role: 'user', content: '😀' }] }, { messages: [{ role: 'user', content: '😃' }] })
-    expect(r.sharedBytes).toBe(new TextEncoder().encode('{"system":[],"tools":[],"messages":[{"role":"user","content":"').length)
+    const r = comparePrefix(
+      { messages: [{ role: 'user', content: '😀' }] },
+      { messages: [{ role: 'user', content: '😃' }] },
+    )
+    expect(r.sharedBytes).toBe(
+      new TextEncoder().encode('{"system":[],"tools":[],"messages":[{"role":"user","content":"')
+        .length,
+    )
   })
 })
 
@@ -82,9 +92,18 @@ describe('checkCacheStability', () => {
   })
 
   it('shows the billing block breaking the system prompt between conversations', () => {
-    const other = { ...turn1, system: [{ type: 'text' as const, text: 'x-anthropic-billing-header: cc_version=1.def;' }, { type: 'text' as const, text: 'S' }] }
+    const other = {
+      ...turn1,
+      system: [
+        { type: 'text' as const, text: 'x-anthropic-billing-header: cc_version=1.def;' },
+        { type: 'text' as const, text: 'S' },
+      ],
+    }
     const stripped = checkCacheStability([turn1, other], makeBackend(), opts)
-    const kept = checkCacheStability([turn1, other], makeBackend(), { ...opts, stripBillingHeader: false })
+    const kept = checkCacheStability([turn1, other], makeBackend(), {
+      ...opts,
+      stripBillingHeader: false,
+    })
     expect(stripped[0]?.systemAndToolsIdentical).toBe(true)
     expect(kept[0]?.systemAndToolsIdentical).toBe(false)
   })

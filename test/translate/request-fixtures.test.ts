@@ -23,7 +23,10 @@ const all: Array<RecordedRequest & { fixture: string }> = CLAUDE_CODE_FIXTURES.f
 
 function translate(body: MessagesRequest) {
   const normalized = normalizeRequest(body, { stripBillingHeader: true })
-  const upstream = toOpenAIRequest(normalized.value, backend, { model: 'local-model', stream: true })
+  const upstream = toOpenAIRequest(normalized.value, backend, {
+    model: 'local-model',
+    stream: true,
+  })
   return {
     body: upstream.value,
     messages: upstream.value.messages as OpenAIMessage[],
@@ -60,9 +63,11 @@ describe.each(all.map((r) => [`${r.fixture} #${r.seq}`, r] as const))('%s', (_na
   it('puts the joined system text first, without the billing block', () => {
     const system = out.messages[0]
     expect(system?.role).toBe('system')
-    const blocks = (input.system as Array<{ text: string }>).filter((b) => !b.text.startsWith(BILLING))
+    const blocks = (input.system as Array<{ text: string }>).filter(
+      (b) => !b.text.startsWith(BILLING),
+    )
     const expected = blocks.map((b) => b.text).join('\n\n')
-    expect((system?.content as string).startsWith(expected)).toBe(true)
+    expect(String(system?.content).startsWith(expected)).toBe(true)
     expect(JSON.stringify(out.body)).not.toContain(BILLING)
     expect(out.messages.slice(1).every((m) => m.role !== 'system')).toBe(true)
   })
@@ -73,7 +78,7 @@ describe.each(all.map((r) => [`${r.fixture} #${r.seq}`, r] as const))('%s', (_na
       expect(input.messages.every((m) => m.role !== 'system')).toBe(true)
       return
     }
-    expect((out.messages[0]?.content as string).endsWith(`\n\n${textOf(sys.content)}`)).toBe(true)
+    expect(String(out.messages[0]?.content).endsWith(`\n\n${textOf(sys.content)}`)).toBe(true)
   })
 
   it('sends every client tool in order with cleaned schemas', () => {
@@ -104,7 +109,8 @@ describe.each(all.map((r) => [`${r.fixture} #${r.seq}`, r] as const))('%s', (_na
       const ids = m.tool_calls.map((c) => c.id)
       const following = out.messages.slice(i + 1, i + 1 + ids.length)
       expect(following.map((t) => (t.role === 'tool' ? t.tool_call_id : t.role))).toEqual(ids)
-      for (const call of m.tool_calls) expect(() => JSON.parse(call.function.arguments)).not.toThrow()
+      for (const call of m.tool_calls)
+        expect(() => JSON.parse(call.function.arguments)).not.toThrow()
     })
     const toolMessages = out.messages.filter((m) => m.role === 'tool').length
     const results = input.messages.flatMap((m) =>

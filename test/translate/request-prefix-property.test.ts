@@ -8,7 +8,11 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import type { Backend } from '../../src/backends/types.js'
-import type { ContentBlockParamT, MessageParamT, MessagesRequest } from '../../src/schemas/anthropic.js'
+import type {
+  ContentBlockParamT,
+  MessageParamT,
+  MessagesRequest,
+} from '../../src/schemas/anthropic.js'
 import { normalizeRequest } from '../../src/translate/normalize.js'
 import { toOpenAIRequest } from '../../src/translate/request.js'
 import { makeBackend } from '../helpers/backend.js'
@@ -50,15 +54,25 @@ function assemble(turns: Turn[]): { messages: MessageParamT[]; ends: boolean[] }
     } else {
       const results = pending
         .filter((_, i) => t.answered[i])
-        .map((id) => ({ type: 'tool_result' as const, tool_use_id: id, content: `out ${id}`, is_error: t.errors }))
-      const image = { type: 'image' as const, source: { type: 'base64', media_type: 'image/png', data: 'AA==' } }
+        .map((id) => ({
+          type: 'tool_result' as const,
+          tool_use_id: id,
+          content: `out ${id}`,
+          is_error: t.errors,
+        }))
+      const image = {
+        type: 'image' as const,
+        source: { type: 'base64', media_type: 'image/png', data: 'AA==' },
+      }
       blocks = [...results, ...texts, ...(t.image ? [image] : [])]
       // The API rejects an empty user turn; Claude Code never sends one.
-      if (!blocks.some((b) => b.type !== 'text' || b.text !== '')) blocks.push({ type: 'text', text: 'x' })
+      if (!blocks.some((b) => b.type !== 'text' || b.text !== ''))
+        blocks.push({ type: 'text', text: 'x' })
       pending = []
     }
     const last = blocks.at(-1)
-    if (t.cacheControl && last) blocks[blocks.length - 1] = { ...last, cache_control: { type: 'ephemeral' } }
+    if (t.cacheControl && last)
+      blocks[blocks.length - 1] = { ...last, cache_control: { type: 'ephemeral' } }
     messages.push({ role: t.kind, content: blocks })
     ends.push(t.kind === 'user')
   }

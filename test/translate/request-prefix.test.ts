@@ -96,7 +96,10 @@ describe('billing header across conversations', () => {
     const billed = (body: MessagesRequest, suffix: string): MessagesRequest => ({
       ...body,
       system: [
-        { type: 'text', text: `x-anthropic-billing-header: cc_version=2.1.197.${suffix}; cc_entrypoint=sdk-cli;` },
+        {
+          type: 'text',
+          text: `x-anthropic-billing-header: cc_version=2.1.197.${suffix}; cc_entrypoint=sdk-cli;`,
+        },
         ...(body.system as Array<{ type: 'text'; text: string }>),
       ],
     })

@@ -24,7 +24,11 @@ const build = (
 
 describe('toOpenAIRequest', () => {
   it('builds the body in a fixed key order with the caller-resolved model', () => {
-    const { value, warnings } = build({ tools: [bash], system: 'S', thinking: { type: 'adaptive' } })
+    const { value, warnings } = build({
+      tools: [bash],
+      system: 'S',
+      thinking: { type: 'adaptive' },
+    })
     expect(Object.keys(value)).toEqual([
       'model',
       'messages',
@@ -51,7 +55,13 @@ describe('toOpenAIRequest', () => {
       service_tier: 'auto',
       cache_control: { type: 'ephemeral' },
     } as Partial<MessagesRequest>)
-    for (const key of ['metadata', 'context_management', 'output_config', 'service_tier', 'cache_control'])
+    for (const key of [
+      'metadata',
+      'context_management',
+      'output_config',
+      'service_tier',
+      'cache_control',
+    ])
       expect(value).not.toHaveProperty(key)
   })
 
@@ -125,7 +135,9 @@ describe('thinking', () => {
   ] as const)('%s with a %s backend', (type, toggle, expected) => {
     const { value } = build({ thinking: { type, budget_tokens: 2048 } }, { thinking: toggle })
     const got = Object.fromEntries(
-      Object.entries(value).filter(([k]) => k === 'chat_template_kwargs' || k === 'reasoning_effort'),
+      Object.entries(value).filter(
+        ([k]) => k === 'chat_template_kwargs' || k === 'reasoning_effort',
+      ),
     )
     expect(got).toEqual(expected)
   })
@@ -166,7 +178,9 @@ describe('structured output', () => {
   it('is only a warning where the backend has none', () => {
     const { value, warnings } = build(format, { structuredOutput: false })
     expect(value).not.toHaveProperty('response_format')
-    expect(warnings).toEqual(['backend test has no structured output; output_config.format ignored'])
+    expect(warnings).toEqual([
+      'backend test has no structured output; output_config.format ignored',
+    ])
   })
 
   it('ignores other formats with a warning', () => {

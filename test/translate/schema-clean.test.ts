@@ -49,7 +49,11 @@ describe('cleanSchema', () => {
       properties: {
         url: { type: 'string', format: 'uri', examples: ['https://a'] },
         limit: { type: 'integer', exclusiveMinimum: 0, exclusiveMaximum: 10 },
-        answers: { type: 'object', propertyNames: { type: 'string' }, additionalProperties: { type: 'string' } },
+        answers: {
+          type: 'object',
+          propertyNames: { type: 'string' },
+          additionalProperties: { type: 'string' },
+        },
       },
     })
     expect(out).toEqual({
@@ -106,7 +110,12 @@ describe('cleanSchema', () => {
     const out = cleanSchema({
       type: 'object',
       properties: {
-        status: { anyOf: [{ type: 'string', format: 'date' }, { const: 'deleted', $comment: 'x' }] },
+        status: {
+          anyOf: [
+            { type: 'string', format: 'date' },
+            { const: 'deleted', $comment: 'x' },
+          ],
+        },
         rows: { type: 'array', items: { type: 'object', properties: { u: { format: 'uri' } } } },
         map: { type: 'object', additionalProperties: { type: 'string', format: 'email' } },
         pair: { type: 'array', items: [{ type: 'string', format: 'uuid' }, { type: 'number' }] },
@@ -182,7 +191,12 @@ describe('cleanSchema', () => {
   })
 
   it('keeps the input key order', () => {
-    const out = cleanSchema({ required: ['a'], $schema: 'x', properties: { b: {}, a: {} }, type: 'object' })
+    const out = cleanSchema({
+      required: ['a'],
+      $schema: 'x',
+      properties: { b: {}, a: {} },
+      type: 'object',
+    })
     expect(Object.keys(out)).toEqual(['required', 'properties', 'type'])
     expect(Object.keys(out.properties as object)).toEqual(['b', 'a'])
   })

@@ -31,7 +31,10 @@ describe('toOpenAITools', () => {
           parameters: { type: 'object', properties: { command: { type: 'string' } } },
         },
       },
-      { type: 'function', function: { name: 'Read', parameters: { type: 'object', properties: {} } } },
+      {
+        type: 'function',
+        function: { name: 'Read', parameters: { type: 'object', properties: {} } },
+      },
     ])
     expect(warnings).toEqual([])
   })
@@ -43,16 +46,25 @@ describe('toOpenAITools', () => {
   })
 
   it('sends nothing when no tool is left', () => {
-    const { value, warnings } = run({ tools: [webSearch], tool_choice: { type: 'tool', name: 'web_search' } })
+    const { value, warnings } = run({
+      tools: [webSearch],
+      tool_choice: { type: 'tool', name: 'web_search' },
+    })
     expect(value).toEqual({})
-    expect(warnings).toEqual(['dropped server tools: web_search', 'tool_choice tool ignored: no tools to call'])
+    expect(warnings).toEqual([
+      'dropped server tools: web_search',
+      'tool_choice tool ignored: no tools to call',
+    ])
     expect(run({}).value).toEqual({})
   })
 
   it.each([
     [{ type: 'auto' as const }, 'auto'],
     [{ type: 'any' as const }, 'required'],
-    [{ type: 'tool' as const, name: 'Bash' }, { type: 'function', function: { name: 'Bash' } }],
+    [
+      { type: 'tool' as const, name: 'Bash' },
+      { type: 'function', function: { name: 'Bash' } },
+    ],
   ])('maps tool_choice %j', (choice, expected) => {
     expect(run({ tools: [bash], tool_choice: choice }).value.tool_choice).toEqual(expected)
   })
@@ -79,7 +91,10 @@ describe('toOpenAITools', () => {
   })
 
   it('maps disable_parallel_tool_use to parallel_tool_calls false', () => {
-    const req: Req = { tools: [bash], tool_choice: { type: 'auto', disable_parallel_tool_use: true } }
+    const req: Req = {
+      tools: [bash],
+      tool_choice: { type: 'auto', disable_parallel_tool_use: true },
+    }
     expect(run(req).value.parallel_tool_calls).toBe(false)
     expect(run(req, { parallelToolCalls: false }).value.parallel_tool_calls).toBe(false)
   })

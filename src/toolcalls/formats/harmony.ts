@@ -92,7 +92,8 @@ export function createHarmonyParser(ctx: ReaderContext): TextToolCallParser {
         }
         return false
       }
-      header = parseHeader(buf.slice(0, at))
+      // An end token can arrive after a call that a closed JSON object already ended.
+      header = parseHeader(buf.slice(0, at).replace(/^(\s*<\|(end|call|return)\|>)+/, ''))
       buf = buf.slice(at + MESSAGE.length)
       searchFrom = 0
       return true

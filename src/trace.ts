@@ -1,0 +1,242 @@
+/**
+ * @module trace: `--debug 3` trace files, one JSONL file per `/v1/messages` exchange, for bug
+ * reports. Four kinds of lines, in the order they happen:
+ * `anthropic-request` (what Claude Code sent), `upstream-request` (what went to the backend,
+ * emitted by the exchange), `upstream-stream` (the backend's raw answer) and `anthropic-stream`
+ * (what Claude Code got). Keys are redacted before anything is written.
+ *
+ * Node side only: the two emission points the core does not have are a middleware (passed as
+ * `deps.middleware`) and a wrapper around the upstream `fetch`; an AsyncLocalStorage carries the
+ * request id from one to the other.
+ */
+import { AsyncLocalStorage } from 'node:async_hooks'
+import { appendFileSync, mkdirSync } from 'node:fs'
+import { homedir } from 'node:os'
+import { join } from 'node:path'
+import type { MiddlewareHandler } from 'hono'
+import type { Config } from './config.js'
+import type { AppDeps, AppEnv, TraceRecord } from './types.js'
+
+/** One line of a trace file. */
+export type TraceLine = TraceRecord & { ts: string }
+
+export type TraceKind = 'anthropic-request' | 'upstream-request' | 'upstream-stream' | 'anthropic-stream'
+
+/** Field names whose values never reach a trace file (compared lower-case, `-`/`_` ignored). */
+const SECRET_KEYS = new Set(['authorization', 'xapikey', 'apikey', 'proxyauthorization', 'cookie', 'setcookie'])
+const isSecretKey = (key: string): boolean => SECRET_KEYS.has(key.toLowerCase().replace(/[-_]/g, ''))
+
+/**
+ * A deep copy with every secret-looking field replaced by `"[redacted]"`.
+ * @example redact({ headers: { 'x-api-key': 'sk-1' } }) // { headers: { 'x-api-key': '[redacted]' } }
+ */
+export function redact(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(redact)
+  if (typeof value !== 'object' || value === null) return value
+  const out: Record<string, unknown> = {}
+  for (const [k, v] of Object.entries(value)) out[k] = isSecretKey(k) ? '[redacted]' : redact(v)
+  return out
+}
+
+/** The trace folder: `traceDir` from the config, else `~/.anyclaude/traces`. */
+export const traceDirOf = (config: Pick<Config, 'traceDir'>, home: string = homedir()): string =>
+  config.traceDir ?? join(home, '.anyclaude', 'traces')
+
+const safeName = (id: string): string => id.replace(/[^A-Za-z0-9_.-]/g, '_').slice(0, 80)
+
+/** `20261126-143814-119`: sorts like time, so a folder listing is the order of the requests. */
+const stamp = (d: Date): string =>
+  d
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace('T', '-')
+    .replace('.', '-')
+    .replace(/Z$/, '')
+
+export type TraceWriter = {
+  dir: string
+  /** The sink for `AppDeps.trace`. */
+  trace: (record: TraceRecord) => void
+  /** The file of a request id, once something was written for it. */
+  fileOf(requestId: string): string | undefined
+}
+
+/**
+ * Writes one file per request id: `<dir>/<time>-<requestId>.jsonl`. Writes are synchronous (debug
+ * only), so the lines of a file keep their order. A write that fails is reported once, never thrown.
+ */
+export function createTraceWriter(dir: string, onError: (message: string) => void = () => {}, now = () => new Date()): TraceWriter {
+  const files = new Map<string, string>()
+  let made = false
+  let failed = false
+  return {
+    dir,
+    fileOf: (id) => files.get(id),
+    trace(record) {
+      try {
+        if (!made) {
+          mkdirSync(dir, { recursive: true })
+          made = true
+        }
+        const at = now()
+        let file = files.get(record.requestId)
+        if (!file) {
+          file = join(dir, `${stamp(at)}-${safeName(record.requestId)}.jsonl`)
+          files.set(record.requestId, file)
+          // Old ids are never needed again once their exchange is over; keep the map small.
+          if (files.size > 1000) files.delete(files.keys().next().value as string)
+        }
+        const line: TraceLine = { ts: at.toISOString(), ...record, data: redact(record.data) }
+        appendFileSync(file, `${JSON.stringify(line)}\n`)
+      } catch (err) {
+        if (!failed) onError(`cannot write trace files in ${dir}: ${(err as Error).message}`)
+        failed = true
+      }
+    },
+  }
+}
+
+/**
+ * A copy of `res` whose body is also collected as text; `done` receives it once the body ends, is
+ * cancelled or fails (`complete: false` then). The original body is read only as fast as the copy.
+ */
+export function teeResponse(res: Response, done: (text: string, complete: boolean) => void): Response {
+  const source = res.body
+  if (!source) {
+    done('', true)
+    return res
+  }
+  const reader = source.getReader()
+  const decoder = new TextDecoder()
+  let text = ''
+  let reported = false
+  const report = (complete: boolean) => {
+    if (reported) return
+    reported = true
+    text += decoder.decode()
+    done(text, complete)
+  }
+  const body = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      try {
+        const { done: end, value } = await reader.read()
+        if (end) {
+          report(true)
+          controller.close()
+          return
+        }
+        text += decoder.decode(value, { stream: true })
+        controller.enqueue(value)
+      } catch (err) {
+        report(false)
+        controller.error(err)
+      }
+    },
+    async cancel(reason) {
+      report(false)
+      await reader.cancel(reason).catch(() => {})
+    },
+  })
+  return new Response(body, { status: res.status, statusText: res.statusText, headers: res.headers })
+}
+
+const HEADERS_KEPT_OUT = new Set(['host', 'content-length', 'connection', 'accept-encoding'])
+
+const headersOf = (headers: Headers): Record<string, string> =>
+  Object.fromEntries([...headers].filter(([k]) => !HEADERS_KEPT_OUT.has(k)))
+
+const parseJson = (text: string): unknown => {
+  try {
+    return JSON.parse(text)
+  } catch {
+    return text
+  }
+}
+
+/**
+ * The request id of the exchange running in this async context (set by {@link traceMiddleware},
+ * read by {@link tracingFetch}).
+ */
+export type TraceContext = AsyncLocalStorage<string>
+
+/**
+ * Records the Anthropic request as it arrived and the answer as it left (`anthropic-request`,
+ * `anthropic-stream`), for `POST /v1/messages`.
+ * @example createApp(config, { ...deps, middleware: [traceMiddleware(writer.trace, context)] })
+ */
+export const traceMiddleware = (
+  trace: (record: TraceRecord) => void,
+  context: TraceContext = new AsyncLocalStorage(),
+): MiddlewareHandler<AppEnv> =>
+  async function traceExchange(c, next) {
+    if (c.req.method !== 'POST' || c.req.path !== '/v1/messages') return next()
+    const requestId = c.var.requestId
+    // Cached by Hono: the validate middleware reads the same bytes afterwards.
+    const raw = new TextDecoder().decode(await c.req.arrayBuffer())
+    trace({
+      requestId,
+      kind: 'anthropic-request',
+      data: { method: c.req.method, path: c.req.path, headers: headersOf(c.req.raw.headers), body: parseJson(raw) },
+    })
+    await context.run(requestId, next)
+    const res = c.res
+    const meta = {
+      status: res.status,
+      headers: {
+        'content-type': res.headers.get('content-type') ?? '',
+        'x-anyclaude-backend': res.headers.get('x-anyclaude-backend') ?? '',
+      },
+    }
+    c.res = teeResponse(res, (text, complete) =>
+      trace({ requestId, kind: 'anthropic-stream', data: { ...meta, complete, body: text } }),
+    )
+  }
+
+/**
+ * The upstream `fetch`, recording each backend's raw answer as `upstream-stream` (the request
+ * itself is traced by the exchange as `upstream-request`). Calls outside an exchange (probes) pass
+ * through untouched.
+ */
+export function tracingFetch(
+  inner: typeof fetch,
+  trace: (record: TraceRecord) => void,
+  context: TraceContext,
+): typeof fetch {
+  return (async (input: RequestInfo | URL, init?: RequestInit) => {
+    const requestId = context.getStore()
+    const res = await inner(input, init)
+    if (requestId === undefined) return res
+    const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url
+    const meta = { url, status: res.status, headers: { 'content-type': res.headers.get('content-type') ?? '' } }
+    return teeResponse(res, (text, complete) =>
+      trace({ requestId, kind: 'upstream-stream', data: { ...meta, complete, body: text } }),
+    )
+  }) as typeof fetch
+}
+
+/**
+ * What `startServer` needs for `--debug 3`: the trace sink, the middleware and the wrapped
+ * upstream fetch (for the app only; probes keep the plain one).
+ * @param upstream the real upstream fetch (`createUpstreamFetch(config)`)
+ * @example
+ * const upstream = createUpstreamFetch(config)
+ * const t = traceDeps(config, upstream)
+ * await startServer(config, { fetch: upstream, deps: t.deps })
+ */
+export function traceDeps(
+  config: Config,
+  upstream: typeof fetch,
+  onError?: (message: string) => void,
+): { dir: string; writer: TraceWriter; deps: Pick<AppDeps, 'trace' | 'middleware' | 'fetch'> } {
+  const writer = createTraceWriter(traceDirOf(config), onError)
+  const context: TraceContext = new AsyncLocalStorage()
+  return {
+    dir: writer.dir,
+    writer,
+    deps: {
+      trace: writer.trace,
+      middleware: [traceMiddleware(writer.trace, context)],
+      fetch: tracingFetch(upstream, writer.trace, context),
+    },
+  }
+}
