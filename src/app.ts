@@ -52,11 +52,18 @@ export function createRegistry(
  */
 export function createApp(config: Config, deps: AppDeps): Hono<AppEnv> {
   const now = deps.now ?? Date.now
-  const full: AppVariables['deps'] = { ...deps, now, generateId: deps.generateId ?? defaultGenerateId }
+  const full: AppVariables['deps'] = {
+    ...deps,
+    now,
+    generateId: deps.generateId ?? defaultGenerateId,
+  }
   const registry = deps.registry ?? createRegistry(config, full)
   full.registry = registry
   const calibrator = new UsageCalibrator((backend, ratio, samples) =>
-    deps.log.debug({ backend, charsPerToken: Number(ratio.toFixed(3)), samples }, 'usage estimate calibrated'),
+    deps.log.debug(
+      { backend, charsPerToken: Number(ratio.toFixed(3)), samples },
+      'usage estimate calibrated',
+    ),
   )
   const startedAt = now()
 
@@ -97,7 +104,11 @@ export function createApp(config: Config, deps: AppDeps): Hono<AppEnv> {
     bodyLimit({
       maxSize: config.bodyLimit,
       onError: () => {
-        throw new ProxyError(413, 'request_too_large', `request body is larger than ${config.bodyLimit} bytes`)
+        throw new ProxyError(
+          413,
+          'request_too_large',
+          `request body is larger than ${config.bodyLimit} bytes`,
+        )
       },
     }),
   )
@@ -108,7 +119,12 @@ export function createApp(config: Config, deps: AppDeps): Hono<AppEnv> {
     toolMapping(),
     sseReframe({ hideThinking: config.hideThinking }),
   ] as const
-  app.post('/v1/messages', validate({ schema: MessagesRequestSchema }), ...translate, messagesHandler({ registry, calibrator }))
+  app.post(
+    '/v1/messages',
+    validate({ schema: MessagesRequestSchema }),
+    ...translate,
+    messagesHandler({ registry, calibrator }),
+  )
   app.post(
     '/v1/messages/count_tokens',
     validate({ schema: CountTokensRequestSchema }),
@@ -118,11 +134,15 @@ export function createApp(config: Config, deps: AppDeps): Hono<AppEnv> {
   app.route('/', infoRoutes({ registry, startedAt }))
 
   app.notFound((c) =>
-    c.json(errorBody('not_found_error', `no route for ${c.req.method} ${c.req.path}`, c.var.requestId), 404),
+    c.json(
+      errorBody('not_found_error', `no route for ${c.req.method} ${c.req.path}`, c.var.requestId),
+      404,
+    ),
   )
   app.onError((err, c) => {
     const e = toProxyError(err)
-    if (e.status >= 500 && !(err instanceof ProxyError)) deps.log.error({ id: c.var.requestId, err: String(err) }, 'unhandled error')
+    if (e.status >= 500 && !(err instanceof ProxyError))
+      deps.log.error({ id: c.var.requestId, err: String(err) }, 'unhandled error')
     const res = c.json(errorBody(e.errorType, e.message, c.var.requestId), e.status as 400)
     if (e.shouldRetry !== undefined) res.headers.set('x-should-retry', String(e.shouldRetry))
     return res

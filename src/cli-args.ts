@@ -46,7 +46,8 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
       const key = name.slice(2) as 'port' | 'host' | 'mode' | 'config' | 'debug'
       out.flags[key] = value
     } else if (arg === '--proxy-only') out.flags.proxyOnly = true
-    else if (arg === '--help' || (arg === '-h' && !out.subcommand && out.claudeArgs.length === 0)) out.help = true
+    else if (arg === '--help' || (arg === '-h' && !out.subcommand && out.claudeArgs.length === 0))
+      out.help = true
     else if (arg === '--version') out.version = true
     else if (out.subcommand) out.subArgs.push(arg)
     else out.claudeArgs.push(arg)

@@ -1,5 +1,6 @@
 /** @module cli-help: `anyclaude --help`, every option with its environment equivalent. */
-export const helpText = (): string => `anyclaude: run Claude Code on local models (MLX-Textgen, mlx-lm, LM Studio, llama.cpp, Ollama, vLLM)
+export const helpText =
+  (): string => `anyclaude: run Claude Code on local models (MLX-Textgen, mlx-lm, LM Studio, llama.cpp, Ollama, vLLM)
 
 Usage:
   anyclaude [options] [--] [claude arguments]   start the proxy, then Claude Code pointed at it

@@ -5,13 +5,15 @@
  */
 import { readFileSync } from 'node:fs'
 import { ArgsError, parseArgs } from './cli-args.js'
-import { ConfigError, loadConfig } from './config.js'
 import { helpText } from './cli-help.js'
+import { ConfigError, loadConfig } from './config.js'
 import { createUpstreamFetch, startServer } from './server.js'
 import { traceDeps } from './trace.js'
 
 const version = (): string => {
-  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+    version: string
+  }
   return pkg.version
 }
 
@@ -40,11 +42,18 @@ async function main(argv: string[]): Promise<number> {
 async function runProxyOnly(config: ReturnType<typeof loadConfig>): Promise<number> {
   const upstream = createUpstreamFetch(config)
   const traced =
-    config.debug >= 3 ? traceDeps(config, upstream, (m) => process.stderr.write(`anyclaude: ${m}\n`)) : undefined
-  const server = await startServer(config, { fetch: upstream, ...(traced && { deps: traced.deps }) })
+    config.debug >= 3
+      ? traceDeps(config, upstream, (m) => process.stderr.write(`anyclaude: ${m}\n`))
+      : undefined
+  const server = await startServer(config, {
+    fetch: upstream,
+    ...(traced && { deps: traced.deps }),
+  })
   if (traced) process.stderr.write(`anyclaude: writing traces to ${traced.dir}\n`)
   process.stdout.write(`export ANTHROPIC_BASE_URL=${server.url}\n`)
-  process.stdout.write(`export ANTHROPIC_AUTH_TOKEN=${config.apiKey ? '<your ANYCLAUDE_API_KEY>' : 'anyclaude'}\n`)
+  process.stdout.write(
+    `export ANTHROPIC_AUTH_TOKEN=${config.apiKey ? '<your ANYCLAUDE_API_KEY>' : 'anyclaude'}\n`,
+  )
   await new Promise<void>((resolve) => {
     const stop = () => {
       process.off('SIGINT', stop)
@@ -63,7 +72,8 @@ main(process.argv.slice(2)).then(
     process.exitCode = code
   },
   (err: unknown) => {
-    if (err instanceof ConfigError || err instanceof ArgsError) process.stderr.write(`anyclaude: ${err.message}\n`)
+    if (err instanceof ConfigError || err instanceof ArgsError)
+      process.stderr.write(`anyclaude: ${err.message}\n`)
     else process.stderr.write(`anyclaude: ${(err as Error)?.stack ?? err}\n`)
     process.exitCode = 2
   },

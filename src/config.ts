@@ -61,7 +61,11 @@ export const ConfigSchema = z.object({
   firstTokenTimeoutMs: z.number().int().positive().default(600_000),
   /** No upstream data for this long once tokens flow → api_error. */
   idleTimeoutMs: z.number().int().positive().default(180_000),
-  bodyLimit: z.number().int().positive().default(64 * MB),
+  bodyLimit: z
+    .number()
+    .int()
+    .positive()
+    .default(64 * MB),
   /** Remove Claude Code's x-anthropic-billing-header system block (it varies per conversation). */
   stripBillingHeader: z.boolean().default(true),
   /** Do not show thinking blocks to the client. */
@@ -176,7 +180,10 @@ export function loadConfig(
     apiKey: env.ANYCLAUDE_API_KEY || undefined,
     pingIntervalMs: num(env.ANYCLAUDE_PING_MS, 'ANYCLAUDE_PING_MS'),
     bodyLimit: num(env.ANYCLAUDE_BODY_LIMIT, 'ANYCLAUDE_BODY_LIMIT'),
-    firstTokenTimeoutMs: num(env.ANYCLAUDE_FIRST_TOKEN_TIMEOUT_MS, 'ANYCLAUDE_FIRST_TOKEN_TIMEOUT_MS'),
+    firstTokenTimeoutMs: num(
+      env.ANYCLAUDE_FIRST_TOKEN_TIMEOUT_MS,
+      'ANYCLAUDE_FIRST_TOKEN_TIMEOUT_MS',
+    ),
     idleTimeoutMs: num(env.ANYCLAUDE_IDLE_TIMEOUT_MS, 'ANYCLAUDE_IDLE_TIMEOUT_MS'),
     stripBillingHeader: bool(env.ANYCLAUDE_STRIP_BILLING_HEADER),
     hideThinking: bool(env.ANYCLAUDE_HIDE_THINKING),
@@ -203,9 +210,11 @@ export function loadConfig(
   const names = new Set<string>()
   for (const b of parsed.data.backends) {
     const name = b.name ?? b.kind
-    if (names.has(name)) throw new ConfigError(`invalid configuration: backend name "${name}" is used twice`)
+    if (names.has(name))
+      throw new ConfigError(`invalid configuration: backend name "${name}" is used twice`)
     names.add(name)
-    if (!b.url && !b.urls) throw new ConfigError(`invalid configuration: backend "${name}" has no url`)
+    if (!b.url && !b.urls)
+      throw new ConfigError(`invalid configuration: backend "${name}" has no url`)
   }
   return parsed.data
 }

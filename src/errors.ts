@@ -117,7 +117,8 @@ export function fromUpstreamStatus(
   maxTokens?: number,
 ): ProxyError {
   const detail = upstreamMessage(bodyText) || `HTTP ${status}`
-  const overflow = status < 500 || /context/i.test(detail) ? parseContextOverflow(detail) : undefined
+  const overflow =
+    status < 500 || /context/i.test(detail) ? parseContextOverflow(detail) : undefined
   if (overflow) return contextError(backend, overflow, detail, maxTokens)
   if (status === 429 || status === 503 || /loading model|model is loading|busy/i.test(detail))
     return overloaded(`${backend} is busy (HTTP ${status}): ${detail}`)

@@ -44,7 +44,12 @@ export class PromMetrics implements Metrics {
   })
 
   request(o: RequestOutcome): void {
-    this.#requests.inc({ route: o.route, backend: o.backend, status: String(o.status), stop_reason: o.stopReason ?? '' })
+    this.#requests.inc({
+      route: o.route,
+      backend: o.backend,
+      status: String(o.status),
+      stop_reason: o.stopReason ?? '',
+    })
     this.#duration.observe({ route: o.route, backend: o.backend }, o.durationMs / 1000)
     if (o.ttftMs !== undefined) this.#ttft.observe({ backend: o.backend }, o.ttftMs / 1000)
     if (o.inputTokens) this.#tokens.inc({ backend: o.backend, kind: 'input' }, o.inputTokens)

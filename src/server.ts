@@ -45,18 +45,30 @@ export function createUpstreamFetch(config: Config): typeof fetch {
     keepAliveTimeout: 30_000,
   })
   return ((input: RequestInfo | URL, init?: RequestInit) =>
-    undiciFetch(input as string, { ...(init as object), dispatcher: agent } as Parameters<typeof undiciFetch>[1])) as unknown as typeof fetch
+    undiciFetch(
+      input as string,
+      { ...(init as object), dispatcher: agent } as Parameters<typeof undiciFetch>[1],
+    )) as unknown as typeof fetch
 }
 
 export function createLog(config: Config, destination?: NodeJS.WritableStream): Log {
-  const dest = destination ?? (config.logFile ? createWriteStream(config.logFile, { flags: 'a' }) : pino.destination(2))
+  const dest =
+    destination ??
+    (config.logFile ? createWriteStream(config.logFile, { flags: 'a' }) : pino.destination(2))
   return pino(
-    { level: LEVELS[config.debug] ?? 'warn', base: undefined, redact: ['*.apiKey', '*.authorization', '*["x-api-key"]'] },
+    {
+      level: LEVELS[config.debug] ?? 'warn',
+      base: undefined,
+      redact: ['*.apiKey', '*.authorization', '*["x-api-key"]'],
+    },
     dest as pino.DestinationStream,
   )
 }
 
-export async function startServer(config: Config, options: StartOptions = {}): Promise<RunningServer> {
+export async function startServer(
+  config: Config,
+  options: StartOptions = {},
+): Promise<RunningServer> {
   const log = createLog(config, options.logDestination)
   const upstreamFetch = options.fetch ?? createUpstreamFetch(config)
   const metrics = new PromMetrics()
@@ -75,19 +87,28 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     ...options.deps,
   })
 
-  if (config.host !== '127.0.0.1' && config.host !== 'localhost' && config.host !== '::1' && !config.apiKey)
+  if (
+    config.host !== '127.0.0.1' &&
+    config.host !== 'localhost' &&
+    config.host !== '::1' &&
+    !config.apiKey
+  )
     stderrLine(
       `WARNING: anyclaude is listening on ${config.host} without a proxy key: anyone who can reach this address can use your backends. Set ANYCLAUDE_API_KEY.`,
     )
 
   const server: ServerType = await new Promise((resolve, reject) => {
-    const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolve(s))
+    const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () =>
+      resolve(s),
+    )
     s.once('error', reject)
   })
   const port = (server.address() as AddressInfo).port
   const host = config.host.includes(':') ? `[${config.host}]` : config.host
   const url = `http://${host}:${port}`
-  ;(options.stdout ?? ((l: string) => process.stdout.write(`${l}\n`)))(`anyclaude listening on ${url}`)
+  ;(options.stdout ?? ((l: string) => process.stdout.write(`${l}\n`)))(
+    `anyclaude listening on ${url}`,
+  )
 
   void registry.probeAll().then(() => {
     for (const s of registry.states()) metrics.backendUp(s.name, s.url, s.up)
@@ -105,7 +126,11 @@ export async function startServer(config: Config, options: StartOptions = {}): P
         const timer = setTimeout(() => {
           shutdown.abort()
           // Give the error events a moment to flush, then drop what is left.
-          setTimeout(() => (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.(), 200).unref()
+          setTimeout(
+            () =>
+              (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.(),
+            200,
+          ).unref()
         }, graceMs)
         timer.unref()
         server.close(() => {

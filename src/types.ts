@@ -3,12 +3,12 @@ import type { MiddlewareHandler } from 'hono'
 import type { BackendRegistry } from './backends/registry.js'
 import type { Config } from './config.js'
 import type { Metrics } from './metrics.js'
-import type { RequestIdVariables } from './middleware/request-id.js'
 import type { LoggerVariables } from './middleware/logger.js'
-import type { ValidateVariables } from './middleware/validate.js'
 import type { NormalizeVariables } from './middleware/normalize.js'
-import type { ToolMappingVariables } from './middleware/tool-mapping.js'
+import type { RequestIdVariables } from './middleware/request-id.js'
 import type { SseReframeVariables } from './middleware/sse-reframe.js'
+import type { ToolMappingVariables } from './middleware/tool-mapping.js'
+import type { ValidateVariables } from './middleware/validate.js'
 
 /** A pino-compatible logger (pino's Logger satisfies it); tests inject a collecting one. */
 export type Log = {

@@ -24,7 +24,11 @@ export const hostCheck = (options: HostCheckOptions): MiddlewareHandler => {
     const host = c.req.header('host')
     if (host !== undefined && !anyHost && !allowed.has(hostName(host).toLowerCase()))
       throw new ProxyError(403, 'permission_error', `Host "${host}" does not name this proxy`)
-    if (c.req.method === 'POST' && c.req.header('origin') && c.req.header('sec-fetch-site') === 'cross-site')
+    if (
+      c.req.method === 'POST' &&
+      c.req.header('origin') &&
+      c.req.header('sec-fetch-site') === 'cross-site'
+    )
       throw new ProxyError(403, 'permission_error', 'cross-site requests are not accepted')
     await next()
   }

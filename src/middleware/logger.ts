@@ -49,7 +49,8 @@ export const logger = (options: LoggerOptions): MiddlewareHandler => {
         ...(c.error ? { error: c.error.message } : {}),
       }
       if (stats.warnings?.length === 0) line.warnings = undefined
-      if (c.req.method === 'HEAD' || c.req.path === '/health' || c.req.path === '/metrics') log.debug(line, 'request')
+      if (c.req.method === 'HEAD' || c.req.path === '/health' || c.req.path === '/metrics')
+        log.debug(line, 'request')
       else log.info(line, 'request')
     }
     if (stats.done) void stats.done.then(write, write)

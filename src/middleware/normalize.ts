@@ -14,7 +14,9 @@ export type NormalizeOptions = { stripBillingHeader?: boolean }
 export const normalize = (options: NormalizeOptions = {}): MiddlewareHandler => {
   const stripBillingHeader = options.stripBillingHeader ?? true
   return async function normalize(c, next) {
-    const { value, warnings } = normalizeRequest(c.get('body') as MessagesRequest, { stripBillingHeader })
+    const { value, warnings } = normalizeRequest(c.get('body') as MessagesRequest, {
+      stripBillingHeader,
+    })
     c.set('request', value)
     c.set('warnings', warnings)
     await next()

@@ -3,9 +3,9 @@
  * events → SSE frames (pure translate/ code), configured for this request.
  */
 import type { MiddlewareHandler } from 'hono'
+import type { StreamEvent } from '../translate/anthropic-types.js'
 import { AnthropicEventBuilder, type EventBuilderOptions } from '../translate/events.js'
 import { encodeEvents } from '../translate/sse-encode.js'
-import type { StreamEvent } from '../translate/anthropic-types.js'
 
 export type Reframer = {
   builder(options: Omit<EventBuilderOptions, 'hideThinking'>): AnthropicEventBuilder

@@ -20,7 +20,10 @@ export type UpstreamPlan = {
   hasTools: boolean
   toolNames: string[]
   /** The upstream body for a backend (OpenAI JSON, or Anthropic JSON for `anthropic` backends). */
-  build(backend: Backend, options: BuildOptions): { value: Record<string, unknown>; warnings: string[] }
+  build(
+    backend: Backend,
+    options: BuildOptions,
+  ): { value: Record<string, unknown>; warnings: string[] }
   /** The part transforms for one exchange with this backend (fresh state each call). */
   transforms(backend: Backend): PartTransform[]
   /** Raw tool arguments → the input object, repaired against the tool's schema. */
@@ -57,7 +60,11 @@ export function planUpstream(req: MessagesRequest, options: ToolMappingOptions =
         ? [...new Set([...backend.textToolFormats, ...(options.extraFormats ?? [])])]
         : []
       if (backend.kind === 'anthropic' || (formats.length === 0 && !backend.thinkTags)) return []
-      return [new TextToolCallRescue(createTextToolCallParser({ formats, toolNames, think: backend.thinkTags }))]
+      return [
+        new TextToolCallRescue(
+          createTextToolCallParser({ formats, toolNames, think: backend.thinkTags }),
+        ),
+      ]
     },
     toolInput(name, args) {
       const { input, ok, notes } = repairToolArguments(args, schemas.get(name))

@@ -26,7 +26,8 @@ export function jsonDepth(text: string, limit: number): number {
   for (let i = 0; i < text.length; i++) {
     const ch = text.charCodeAt(i)
     if (inString) {
-      if (ch === 92) i++ // backslash: skip the escaped character
+      if (ch === 92)
+        i++ // backslash: skip the escaped character
       else if (ch === 34) inString = false
     } else if (ch === 34) inString = true
     else if (ch === 123 || ch === 91) {
@@ -56,14 +57,17 @@ export const validate = <S extends z.ZodType>(options: ValidateOptions<S>): Midd
   return async function validate(c, next) {
     const type = c.req.header('content-type') ?? ''
     if (!/^application\/json\b/i.test(type))
-      throw invalidRequest(`content-type must be application/json (got ${type ? `"${type}"` : 'none'})`)
+      throw invalidRequest(
+        `content-type must be application/json (got ${type ? `"${type}"` : 'none'})`,
+      )
     let text: string
     try {
       text = decoder.decode(await c.req.arrayBuffer())
     } catch {
       throw invalidRequest('the request body is not valid UTF-8')
     }
-    if (jsonDepth(text, maxDepth) > maxDepth) throw invalidRequest(`the request body nests deeper than ${maxDepth} levels`)
+    if (jsonDepth(text, maxDepth) > maxDepth)
+      throw invalidRequest(`the request body nests deeper than ${maxDepth} levels`)
     let json: unknown
     try {
       json = JSON.parse(text)

@@ -84,10 +84,14 @@ export async function runExchange(input: ExchangeInput, sink: Sink): Promise<Exc
       // After the first content block the backend is fixed: the error is final.
       return { ok: false, error: outcome.error }
     }
-    if (outcome.markDown) registry.markFailure(candidate.backend.name, candidate.url, outcome.reason)
+    if (outcome.markDown)
+      registry.markFailure(candidate.backend.name, candidate.url, outcome.reason)
     if (!outcome.failover) return { ok: false, error: outcome.error }
     input.metrics?.failover(backend.name, outcome.reason)
-    log.warn({ id: input.requestId, backend: backend.name, reason: outcome.reason }, 'backend failed, trying the next')
+    log.warn(
+      { id: input.requestId, backend: backend.name, reason: outcome.reason },
+      'backend failed, trying the next',
+    )
   }
   if (failures.length === 0) return { ok: false, error: unreachable('no backend is configured') }
   // Every candidate failed: name each and why.
@@ -97,7 +101,10 @@ export async function runExchange(input: ExchangeInput, sink: Sink): Promise<Exc
   const last = lastError!
   return {
     ok: false,
-    error: input.candidates.length > 1 ? new ProxyErrorClass(last.status, last.errorType, message) : last,
+    error:
+      input.candidates.length > 1
+        ? new ProxyErrorClass(last.status, last.errorType, message)
+        : last,
   }
 }
 
@@ -115,7 +122,11 @@ async function tryCandidate(
 ): Promise<Outcome> {
   const { config, plan, registry, stats, now } = input
   const model = backend.model ?? input.request.model
-  const built = plan.build(backend, { model, stream: true, maxTokens: fitMaxTokens(input, backend) })
+  const built = plan.build(backend, {
+    model,
+    stream: true,
+    maxTokens: fitMaxTokens(input, backend),
+  })
   if (built.warnings.length) (stats.warnings ??= []).push(...built.warnings)
   const bodyText = JSON.stringify(built.value)
   const promptChars = bodyText.length
@@ -126,9 +137,19 @@ async function tryCandidate(
       'invalid_request_error',
       `prompt is too long: ${estimateInputTokens} tokens > ${backend.contextWindow} maximum (${backend.name}, estimated)`,
     )
-    return { kind: 'failed', error, reason: 'prompt longer than the context window', failover: false, markDown: false }
+    return {
+      kind: 'failed',
+      error,
+      reason: 'prompt longer than the context window',
+      failover: false,
+      markDown: false,
+    }
   }
-  input.trace?.({ requestId: input.requestId, kind: 'upstream-request', data: { backend: backend.name, url: candidate.url, body: built.value } })
+  input.trace?.({
+    requestId: input.requestId,
+    kind: 'upstream-request',
+    data: { backend: backend.name, url: candidate.url, body: built.value },
+  })
 
   const controller = new AbortController()
   const onClientAbort = () => controller.abort(input.clientSignal.reason)
@@ -157,13 +178,24 @@ async function tryCandidate(
     }
     if (firstContentAt === undefined) {
       if (t - started > firstMs)
-        controller.abort(new Timeout(`no first token from ${backend.name} within ${Math.round(firstMs / 1000)} s`))
+        controller.abort(
+          new Timeout(`no first token from ${backend.name} within ${Math.round(firstMs / 1000)} s`),
+        )
       else if (t - lastProgressLog >= 5000) {
         lastProgressLog = t
-        input.log.info({ id: input.requestId, backend: backend.name, elapsedS: Math.round((t - started) / 1000) }, 'still processing the prompt')
+        input.log.info(
+          {
+            id: input.requestId,
+            backend: backend.name,
+            elapsedS: Math.round((t - started) / 1000),
+          },
+          'still processing the prompt',
+        )
       }
     } else if (t - lastActivity > idleMs) {
-      controller.abort(new Timeout(`${backend.name} stalled: no data for ${Math.round(idleMs / 1000)} s`))
+      controller.abort(
+        new Timeout(`${backend.name} stalled: no data for ${Math.round(idleMs / 1000)} s`),
+      )
     }
   }, tickMs)
 
@@ -175,9 +207,22 @@ async function tryCandidate(
     registry.release(candidate.backend.name, candidate.url)
   }
   try {
-    const r = await attempt({ fetch: input.fetch, candidate, backend, bodyText, maxTokens: built.value.max_tokens as number | undefined, signal: controller.signal })
+    const r = await attempt({
+      fetch: input.fetch,
+      candidate,
+      backend,
+      bodyText,
+      maxTokens: built.value.max_tokens as number | undefined,
+      signal: controller.signal,
+    })
     if (!r.ok) {
-      return { kind: 'failed', error: r.error, reason: r.reason, failover: r.failover, markDown: r.failover }
+      return {
+        kind: 'failed',
+        error: r.error,
+        reason: r.reason,
+        failover: r.failover,
+        markDown: r.failover,
+      }
     }
     stats.ttfbMs = now() - started
     sink.commit()
@@ -194,9 +239,14 @@ async function tryCandidate(
     for await (const part of partsOf(r.res, backend)) {
       lastActivity = now()
       for (const p of applyTransforms(transforms, part)) {
-        if (p.type === 'usage' && p.usage.promptTokens) input.calibrator.observe(backend.name, promptChars, p.usage.promptTokens)
+        if (p.type === 'usage' && p.usage.promptTokens)
+          input.calibrator.observe(backend.name, promptChars, p.usage.promptTokens)
         if (p.type === 'error' && !builder.hasContent) {
-          const error = new ProxyErrorClass(statusFor(p.errorType), p.errorType, `${backend.name}: ${p.message}`)
+          const error = new ProxyErrorClass(
+            statusFor(p.errorType),
+            p.errorType,
+            `${backend.name}: ${p.message}`,
+          )
           const failover = p.errorType === 'api_error' || p.errorType === 'overloaded_error'
           return { kind: 'failed', error, reason: p.message, failover, markDown: failover }
         }
@@ -204,15 +254,25 @@ async function tryCandidate(
         if (firstContentAt === undefined && builder.hasContent) firstContentAt = now()
         if (events.length) write(scale(events, backend.contextWindow, config))
       }
-      if (builder.failed) return { kind: 'fatal', error: apiError(`${backend.name} failed mid-answer`), reason: 'error after content' }
+      if (builder.failed)
+        return {
+          kind: 'fatal',
+          error: apiError(`${backend.name} failed mid-answer`),
+          reason: 'error after content',
+        }
     }
     if (!builder.hasContent && builder.toolCalls === 0) {
       // LM Studio answers a prompt larger than its context with an empty 200 stream.
       const error =
         backend.kind === 'lmstudio'
-          ? new ProxyErrorClass(400, 'invalid_request_error', `prompt is too long: ${backend.name} returned an empty answer, which it does when the prompt exceeds the loaded context length`)
+          ? new ProxyErrorClass(
+              400,
+              'invalid_request_error',
+              `prompt is too long: ${backend.name} returned an empty answer, which it does when the prompt exceeds the loaded context length`,
+            )
           : undefined
-      if (error) return { kind: 'failed', error, reason: 'empty answer', failover: false, markDown: false }
+      if (error)
+        return { kind: 'failed', error, reason: 'empty answer', failover: false, markDown: false }
     }
     const tail = builder.end()
     recordUsage(stats, tail)
@@ -248,11 +308,17 @@ const statusFor = (type: string): number =>
   type === 'invalid_request_error' ? 400 : type === 'overloaded_error' ? 529 : 500
 
 /** max_tokens clamped to what fits the backend's window (prompt estimate + margin). */
-function fitMaxTokens(input: ExchangeInput, backend: ReturnType<BackendRegistry['effective']>): number | undefined {
+function fitMaxTokens(
+  input: ExchangeInput,
+  backend: ReturnType<BackendRegistry['effective']>,
+): number | undefined {
   const caps: number[] = []
   if (backend.maxTokens) caps.push(backend.maxTokens)
   if (backend.contextWindow) {
-    const chars = JSON.stringify(input.request.messages).length + JSON.stringify(input.request.tools ?? []).length + JSON.stringify(input.request.system ?? '').length
+    const chars =
+      JSON.stringify(input.request.messages).length +
+      JSON.stringify(input.request.tools ?? []).length +
+      JSON.stringify(input.request.system ?? '').length
     const prompt = input.calibrator.estimate(backend.name, chars)
     caps.push(Math.max(1, backend.contextWindow - prompt - input.config.contextMargin))
   }
@@ -274,7 +340,9 @@ function recordUsage(stats: RequestStats, tail: StreamEvent[]): void {
  * so its auto-compact fires when the real window is nearly full (documented in the README).
  */
 function scale(events: StreamEvent[], window: number | undefined, config: Config): StreamEvent[] {
-  const on = config.scaleUsage === true || (config.scaleUsage === 'auto' && window !== undefined && window < CLAUDE_CODE_WINDOW)
+  const on =
+    config.scaleUsage === true ||
+    (config.scaleUsage === 'auto' && window !== undefined && window < CLAUDE_CODE_WINDOW)
   if (!on || !window) return events
   const f = CLAUDE_CODE_WINDOW / window
   return events.map((ev) =>

@@ -15,7 +15,12 @@ export function infoRoutes(deps: InfoDeps): Hono<AppEnv> {
   app.on('HEAD', '/', (c) => c.body(null, 200))
   app.get('/', (c) => c.json({ name: 'anyclaude', status: 'ok' }))
 
-  app.get('/health', (c) => c.json({ ...deps.registry.toHealthJson(), uptimeS: Math.round((c.var.deps.now() - deps.startedAt) / 1000) }))
+  app.get('/health', (c) =>
+    c.json({
+      ...deps.registry.toHealthJson(),
+      uptimeS: Math.round((c.var.deps.now() - deps.startedAt) / 1000),
+    }),
+  )
 
   const modelList = () => {
     const ids = new Set<string>()
@@ -25,11 +30,23 @@ export function infoRoutes(deps: InfoDeps): Hono<AppEnv> {
   }
   app.get('/v1/models', (c) => {
     const data = modelList()
-    return c.json({ data, has_more: false, first_id: data[0]?.id ?? null, last_id: data.at(-1)?.id ?? null })
+    return c.json({
+      data,
+      has_more: false,
+      first_id: data[0]?.id ?? null,
+      last_id: data.at(-1)?.id ?? null,
+    })
   })
   app.get('/v1/models/:id{.+}', (c) => {
     const id = c.req.param('id')
-    return c.json(modelList().find((m) => m.id === id) ?? { type: 'model', id, display_name: id, created_at: CREATED_AT })
+    return c.json(
+      modelList().find((m) => m.id === id) ?? {
+        type: 'model',
+        id,
+        display_name: id,
+        created_at: CREATED_AT,
+      },
+    )
   })
 
   app.get('/metrics', async (c) => {

@@ -84,7 +84,9 @@ export const messagesHandler = (deps: MessagesRouteDeps) =>
       trace: config.debug >= 3 ? c.var.deps.trace : undefined,
       shutdownSignal: c.var.deps.shutdownSignal,
     }
-    const affinityKey = route.sessionKey ? `${route.sessionKey}|${route.hasTools ? 'tools' : 'chat'}` : undefined
+    const affinityKey = route.sessionKey
+      ? `${route.sessionKey}|${route.hasTools ? 'tools' : 'chat'}`
+      : undefined
     const remember = () => {
       if (affinityKey && stats.backend) deps.registry.setAffinity(affinityKey, stats.backend)
     }
@@ -104,7 +106,13 @@ export const messagesHandler = (deps: MessagesRouteDeps) =>
     try {
       result = await runExchange(input, sink)
     } catch (err) {
-      if (err instanceof StreamFault) return errorResponse(c, err.errorType === 'invalid_request_error' ? 400 : 500, err.errorType, err.message)
+      if (err instanceof StreamFault)
+        return errorResponse(
+          c,
+          err.errorType === 'invalid_request_error' ? 400 : 500,
+          err.errorType,
+          err.message,
+        )
       throw err
     }
     if (!result.ok) throw result.error
@@ -113,7 +121,12 @@ export const messagesHandler = (deps: MessagesRouteDeps) =>
     return c.json(folder.message)
   }
 
-function errorResponse(c: Context<AppEnv>, status: number, type: ProxyError['errorType'], message: string): Response {
+function errorResponse(
+  c: Context<AppEnv>,
+  status: number,
+  type: ProxyError['errorType'],
+  message: string,
+): Response {
   return c.json(errorBody(type, message, c.var.requestId), status as 400)
 }
 
@@ -183,14 +196,26 @@ async function streamResponse(
   const run = runExchange(input, sink).then(
     (result) => {
       if (!result.ok && sink.committed) {
-        enqueue(encode([{ type: 'error', error: { type: result.error.errorType, message: result.error.message } }]))
+        enqueue(
+          encode([
+            {
+              type: 'error',
+              error: { type: result.error.errorType, message: result.error.message },
+            },
+          ]),
+        )
       }
       if (result.ok) remember()
       return result
     },
     (err: unknown) => {
       input.log.error({ id: input.requestId, err: String(err) }, 'exchange crashed')
-      if (sink.committed) enqueue(encode([{ type: 'error', error: { type: 'api_error', message: 'internal error in anyclaude' } }]))
+      if (sink.committed)
+        enqueue(
+          encode([
+            { type: 'error', error: { type: 'api_error', message: 'internal error in anyclaude' } },
+          ]),
+        )
       return { ok: false as const, error: undefined }
     },
   )
@@ -216,5 +241,8 @@ async function streamResponse(
     throw error
   }
   c.header('x-anyclaude-backend', stats.backend ?? c.res.headers.get('x-anyclaude-backend') ?? '')
-  return new Response(body, { status: 200, headers: { ...SSE_HEADERS, ...Object.fromEntries(c.res.headers) } })
+  return new Response(body, {
+    status: 200,
+    headers: { ...SSE_HEADERS, ...Object.fromEntries(c.res.headers) },
+  })
 }

@@ -4,7 +4,12 @@
  */
 import type { Candidate } from '../backends/router.js'
 import type { Backend } from '../backends/types.js'
-import { describeConnectError, fromUpstreamStatus, ProxyError, unreachable } from '../errors.js'
+import {
+  describeConnectError,
+  fromUpstreamStatus,
+  type ProxyError,
+  unreachable,
+} from '../errors.js'
 import { anthropicMessageToParts, anthropicStreamToParts } from '../translate/anthropic-parts.js'
 import { openAIResponseToParts } from '../translate/openai-response.js'
 import { openAIStreamToParts } from '../translate/openai-stream.js'
@@ -40,11 +45,21 @@ export async function attempt(input: AttemptInput): Promise<AttemptResult> {
   const url = `${candidate.url}/${anthropic ? 'messages' : 'chat/completions'}`
   let res: Response
   try {
-    res = await input.fetch(url, { method: 'POST', headers, body: input.bodyText, signal: input.signal })
+    res = await input.fetch(url, {
+      method: 'POST',
+      headers,
+      body: input.bodyText,
+      signal: input.signal,
+    })
   } catch (err) {
     if (input.signal.aborted) throw err
     const reason = describeConnectError(err)
-    return { ok: false, failover: true, reason, error: unreachable(`${backend.name} at ${candidate.url}: ${reason}`) }
+    return {
+      ok: false,
+      failover: true,
+      reason,
+      error: unreachable(`${backend.name} at ${candidate.url}: ${reason}`),
+    }
   }
   if (res.ok) return { ok: true, res }
   const text = await res.text().catch(() => '')
@@ -58,7 +73,11 @@ export async function* partsOf(res: Response, backend: Backend): AsyncGenerator<
   const type = res.headers.get('content-type') ?? ''
   const anthropic = backend.kind === 'anthropic'
   if (!res.body) {
-    yield { type: 'error', errorType: 'api_error', message: `${backend.name} sent an empty response` }
+    yield {
+      type: 'error',
+      errorType: 'api_error',
+      message: `${backend.name} sent an empty response`,
+    }
     return
   }
   if (type === '' || type.includes('text/event-stream')) {
@@ -73,7 +92,11 @@ export async function* partsOf(res: Response, backend: Backend): AsyncGenerator<
     try {
       json = JSON.parse(text) as Record<string, unknown>
     } catch {
-      yield { type: 'error', errorType: 'api_error', message: `${backend.name} sent invalid JSON: ${text.slice(0, 200)}` }
+      yield {
+        type: 'error',
+        errorType: 'api_error',
+        message: `${backend.name} sent invalid JSON: ${text.slice(0, 200)}`,
+      }
       return
     }
     yield* anthropic ? anthropicMessageToParts(json) : openAIResponseToParts(json)

@@ -25,7 +25,9 @@ const readUsage = (u: unknown): UpstreamUsage | undefined => {
   }
 }
 
-export async function* anthropicStreamToParts(events: AsyncIterable<SseItem>): AsyncGenerator<StreamPart> {
+export async function* anthropicStreamToParts(
+  events: AsyncIterable<SseItem>,
+): AsyncGenerator<StreamPart> {
   const blocks = new Map<number, Block>()
   let stopReason: StopReason | undefined
   let stopSequence: string | undefined
@@ -36,14 +38,19 @@ export async function* anthropicStreamToParts(events: AsyncIterable<SseItem>): A
     try {
       ev = JSON.parse(item.data) as Record<string, unknown>
     } catch {
-      yield { type: 'error', errorType: 'api_error', message: `invalid JSON in an Anthropic event: ${item.data.slice(0, 200)}` }
+      yield {
+        type: 'error',
+        errorType: 'api_error',
+        message: `invalid JSON in an Anthropic event: ${item.data.slice(0, 200)}`,
+      }
       return
     }
     const type = item.event ?? (ev.type as string)
     switch (type) {
       case 'message_start': {
         const usage = readUsage((ev.message as Record<string, unknown> | undefined)?.usage)
-        if (usage?.promptTokens) yield { type: 'usage', usage: { ...usage, completionTokens: undefined } }
+        if (usage?.promptTokens)
+          yield { type: 'usage', usage: { ...usage, completionTokens: undefined } }
         break
       }
       case 'content_block_start': {
@@ -62,7 +69,8 @@ export async function* anthropicStreamToParts(events: AsyncIterable<SseItem>): A
       case 'content_block_delta': {
         const d = (ev.delta ?? {}) as Record<string, unknown>
         const block = blocks.get(ev.index as number)
-        if (d.type === 'text_delta' && typeof d.text === 'string') yield { type: 'text-delta', text: d.text }
+        if (d.type === 'text_delta' && typeof d.text === 'string')
+          yield { type: 'text-delta', text: d.text }
         else if (d.type === 'thinking_delta' && typeof d.thinking === 'string')
           yield { type: 'reasoning-delta', text: d.thinking }
         else if (d.type === 'input_json_delta' && block && typeof d.partial_json === 'string')
@@ -72,7 +80,8 @@ export async function* anthropicStreamToParts(events: AsyncIterable<SseItem>): A
       case 'content_block_stop': {
         const block = blocks.get(ev.index as number)
         if (block?.type === 'tool_use' && block.name) {
-          const hasInput = block.input && typeof block.input === 'object' && Object.keys(block.input).length > 0
+          const hasInput =
+            block.input && typeof block.input === 'object' && Object.keys(block.input).length > 0
           yield {
             type: 'tool-call',
             ...(block.id ? { id: block.id } : {}),
@@ -90,7 +99,13 @@ export async function* anthropicStreamToParts(events: AsyncIterable<SseItem>): A
         const usage = readUsage(ev.usage)
         if (usage) {
           // message_delta may omit input_tokens: keep the message_start count then.
-          yield { type: 'usage', usage: { completionTokens: usage.completionTokens, ...(usage.promptTokens ? usage : {}) } }
+          yield {
+            type: 'usage',
+            usage: {
+              completionTokens: usage.completionTokens,
+              ...(usage.promptTokens ? usage : {}),
+            },
+          }
         }
         break
       }
@@ -99,7 +114,11 @@ export async function* anthropicStreamToParts(events: AsyncIterable<SseItem>): A
         break
       case 'error': {
         const err = (ev.error ?? {}) as { type?: AnthropicErrorType; message?: string }
-        yield { type: 'error', errorType: err.type ?? 'api_error', message: err.message ?? 'backend error' }
+        yield {
+          type: 'error',
+          errorType: err.type ?? 'api_error',
+          message: err.message ?? 'backend error',
+        }
         return
       }
       default:
@@ -107,10 +126,19 @@ export async function* anthropicStreamToParts(events: AsyncIterable<SseItem>): A
     }
   }
   if (!stopped) {
-    yield { type: 'error', errorType: 'api_error', message: 'the backend stream ended before message_stop' }
+    yield {
+      type: 'error',
+      errorType: 'api_error',
+      message: 'the backend stream ended before message_stop',
+    }
     return
   }
-  yield { type: 'finish', finishReason: null, ...(stopReason ? { stopReason } : {}), ...(stopSequence ? { stopSequence } : {}) }
+  yield {
+    type: 'finish',
+    finishReason: null,
+    ...(stopReason ? { stopReason } : {}),
+    ...(stopSequence ? { stopSequence } : {}),
+  }
 }
 
 /** A non-streaming Anthropic message from the backend → parts. */
@@ -119,7 +147,8 @@ export function* anthropicMessageToParts(msg: Record<string, unknown>): Generato
   if (usage) yield { type: 'usage', usage }
   for (const b of (Array.isArray(msg.content) ? msg.content : []) as Record<string, unknown>[]) {
     if (b.type === 'text' && typeof b.text === 'string') yield { type: 'text-delta', text: b.text }
-    else if (b.type === 'thinking' && typeof b.thinking === 'string') yield { type: 'reasoning-delta', text: b.thinking }
+    else if (b.type === 'thinking' && typeof b.thinking === 'string')
+      yield { type: 'reasoning-delta', text: b.thinking }
     else if (b.type === 'tool_use' && typeof b.name === 'string')
       yield {
         type: 'tool-call',

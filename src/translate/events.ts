@@ -114,7 +114,10 @@ export class AnthropicEventBuilder {
     out.push(
       {
         type: 'message_delta',
-        delta: { stop_reason: stop, stop_sequence: stop === 'stop_sequence' ? this.#stopSequence : null },
+        delta: {
+          stop_reason: stop,
+          stop_sequence: stop === 'stop_sequence' ? this.#stopSequence : null,
+        },
         usage,
       },
       { type: 'message_stop' },
@@ -152,7 +155,10 @@ export class AnthropicEventBuilder {
       out.push({
         type: 'content_block_start',
         index: this.#index,
-        content_block: kind === 'text' ? { type: 'text', text: '' } : { type: 'thinking', thinking: '', signature: '' },
+        content_block:
+          kind === 'text'
+            ? { type: 'text', text: '' }
+            : { type: 'thinking', thinking: '', signature: '' },
       })
     }
     out.push({ type: 'content_block_delta', index: this.#index, delta })
@@ -169,7 +175,9 @@ export class AnthropicEventBuilder {
       return []
     }
     if (!result.ok || result.notes.length > 0)
-      this.#opts.onWarning?.(`tool call ${part.name}: ${result.notes.join('; ') || 'arguments repaired'}`)
+      this.#opts.onWarning?.(
+        `tool call ${part.name}: ${result.notes.join('; ') || 'arguments repaired'}`,
+      )
     this.#outputChars += part.arguments.length
     const out = this.#close()
     this.#pendingWs = ''
@@ -180,9 +188,18 @@ export class AnthropicEventBuilder {
       {
         type: 'content_block_start',
         index,
-        content_block: { type: 'tool_use', id: part.id || this.#opts.generateToolId(), name: part.name, input: {} },
+        content_block: {
+          type: 'tool_use',
+          id: part.id || this.#opts.generateToolId(),
+          name: part.name,
+          input: {},
+        },
       },
-      { type: 'content_block_delta', index, delta: { type: 'input_json_delta', partial_json: JSON.stringify(result.input) } },
+      {
+        type: 'content_block_delta',
+        index,
+        delta: { type: 'input_json_delta', partial_json: JSON.stringify(result.input) },
+      },
       { type: 'content_block_stop', index },
     )
     return out

@@ -2,7 +2,12 @@
  * @module translate/fold: Anthropic events → one message (the non-streaming response).
  * The same events the stream carries, folded as the SDK's accumulator does: one translation.
  */
-import type { AnthropicErrorType, AnthropicMessage, ContentBlock, StreamEvent } from './anthropic-types.js'
+import type {
+  AnthropicErrorType,
+  AnthropicMessage,
+  ContentBlock,
+  StreamEvent,
+} from './anthropic-types.js'
 
 /** An `error` event met while folding (the route turns it into an HTTP error). */
 export class StreamFault extends Error {
@@ -34,8 +39,10 @@ export class MessageFolder {
         if (!block) break
         const d = ev.delta
         if (d.type === 'text_delta' && block.type === 'text') block.text += d.text
-        else if (d.type === 'thinking_delta' && block.type === 'thinking') block.thinking += d.thinking
-        else if (d.type === 'signature_delta' && block.type === 'thinking') block.signature = d.signature
+        else if (d.type === 'thinking_delta' && block.type === 'thinking')
+          block.thinking += d.thinking
+        else if (d.type === 'signature_delta' && block.type === 'thinking')
+          block.signature = d.signature
         else if (d.type === 'input_json_delta')
           this.#json.set(ev.index, (this.#json.get(ev.index) ?? '') + d.partial_json)
         break
@@ -60,7 +67,7 @@ export class MessageFolder {
         break
       default: {
         const _exhaustive: never = ev
-        return _exhaustive
+        void _exhaustive
       }
     }
   }

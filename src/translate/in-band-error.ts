@@ -2,7 +2,8 @@
 import type { AnthropicErrorType } from './anthropic-types.js'
 import type { StreamPart } from './stream-parts.js'
 
-const CONTEXT = /context (size|length|window)|exceeds? the available context|too many tokens|prompt is too long/i
+const CONTEXT =
+  /context (size|length|window)|exceeds? the available context|too many tokens|prompt is too long/i
 const BUSY = /overloaded|busy|loading model|try again later/i
 
 /** @param error the `error` value: a string, `{message, code, type}`, or JSON text of one */

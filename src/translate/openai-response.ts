@@ -16,13 +16,14 @@ export function* openAIResponseToParts(json: Record<string, unknown>): Generator
     | undefined
   const message = (choice?.message ?? {}) as Record<string, unknown>
   const reasoning = message.reasoning_content ?? message.reasoning
-  if (typeof reasoning === 'string' && reasoning !== '') yield { type: 'reasoning-delta', text: reasoning }
+  if (typeof reasoning === 'string' && reasoning !== '')
+    yield { type: 'reasoning-delta', text: reasoning }
   if (typeof message.content === 'string' && message.content !== '')
     yield { type: 'text-delta', text: message.content }
   const finishReason = typeof choice?.finish_reason === 'string' ? choice.finish_reason : null
   const tools = new ToolCallBuffer()
   const calls = Array.isArray(message.tool_calls) ? (message.tool_calls as ToolCallDelta[]) : []
-  calls.forEach((tc, i) => tools.add({ ...tc, index: i }))
+  for (const [i, tc] of calls.entries()) tools.add({ ...tc, index: i })
   yield* tools.drain(finishReason === 'length')
   yield { type: 'finish', finishReason }
 }

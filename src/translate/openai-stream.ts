@@ -2,11 +2,12 @@
  * @module translate/openai-stream: OpenAI chat-completion SSE events → {@link StreamPart}s.
  * Tolerant of every local server's quirks (protocol.md §5.3), each named where handled.
  */
-import { type SseItem } from './sse-decode.js'
+
+import { classifyInBandError } from './in-band-error.js'
+import type { SseItem } from './sse-decode.js'
 import type { StreamPart } from './stream-parts.js'
 import { ToolCallBuffer, type ToolCallDelta } from './tool-call-buffer.js'
 import { readOpenAIUsage } from './usage.js'
-import { classifyInBandError } from './in-band-error.js'
 
 type Delta = {
   content?: unknown
@@ -19,7 +20,9 @@ type Delta = {
  * @param events decoded SSE of a `/v1/chat/completions` stream
  * @yields parts in order; ends with `finish` or `error`
  */
-export async function* openAIStreamToParts(events: AsyncIterable<SseItem>): AsyncGenerator<StreamPart> {
+export async function* openAIStreamToParts(
+  events: AsyncIterable<SseItem>,
+): AsyncGenerator<StreamPart> {
   const tools = new ToolCallBuffer()
   let finishReason: string | null = null
   let sawFinish = false
@@ -40,7 +43,11 @@ export async function* openAIStreamToParts(events: AsyncIterable<SseItem>): Asyn
     try {
       chunk = JSON.parse(data) as Record<string, unknown>
     } catch {
-      yield { type: 'error', errorType: 'api_error', message: `invalid JSON in a stream chunk: ${data.slice(0, 200)}` }
+      yield {
+        type: 'error',
+        errorType: 'api_error',
+        message: `invalid JSON in a stream chunk: ${data.slice(0, 200)}`,
+      }
       return
     }
     if (typeof chunk !== 'object' || chunk === null) continue
@@ -77,7 +84,11 @@ export async function* openAIStreamToParts(events: AsyncIterable<SseItem>): Asyn
 
   if (!sawDone && !sawFinish) {
     // Neither [DONE] nor a finish_reason: the connection was cut mid-answer.
-    yield { type: 'error', errorType: 'api_error', message: 'the backend stream ended before the answer was complete' }
+    yield {
+      type: 'error',
+      errorType: 'api_error',
+      message: 'the backend stream ended before the answer was complete',
+    }
     return
   }
   yield* tools.drain(finishReason === 'length')

@@ -7,7 +7,10 @@ export interface PartTransform {
 }
 
 /** Runs a part through transforms in order. */
-export function applyTransforms(transforms: readonly PartTransform[], part: StreamPart): StreamPart[] {
+export function applyTransforms(
+  transforms: readonly PartTransform[],
+  part: StreamPart,
+): StreamPart[] {
   let parts = [part]
   for (const t of transforms) {
     const next: StreamPart[] = []

@@ -5,7 +5,10 @@ import type { StopReason } from './anthropic-types.js'
  * @param finishReason the backend's value (unknown values are treated as `stop`)
  * @param toolCalls how many tool calls were actually emitted
  */
-export function mapFinishReason(finishReason: string | null | undefined, toolCalls: number): StopReason {
+export function mapFinishReason(
+  finishReason: string | null | undefined,
+  toolCalls: number,
+): StopReason {
   switch (finishReason) {
     case 'length':
       return 'max_tokens'

@@ -70,7 +70,10 @@ export class ToolCallBuffer {
     const out: StreamPart[] = []
     for (const e of this.#entries.values()) {
       if (!e.name) {
-        out.push({ type: 'warning', message: `dropped a tool call without a name (args ${e.args.length} chars)` })
+        out.push({
+          type: 'warning',
+          message: `dropped a tool call without a name (args ${e.args.length} chars)`,
+        })
         continue
       }
       out.push({

@@ -8,7 +8,8 @@ export type LogLine = { level: string; obj: Record<string, unknown>; msg?: strin
 
 export function collectingLog(): Log & { lines: LogLine[] } {
   const lines: LogLine[] = []
-  const at = (level: string) => (obj: object, msg?: string) => lines.push({ level, obj: obj as Record<string, unknown>, msg })
+  const at = (level: string) => (obj: object, msg?: string) =>
+    lines.push({ level, obj: obj as Record<string, unknown>, msg })
   return { lines, info: at('info'), warn: at('warn'), error: at('error'), debug: at('debug') }
 }
 
@@ -23,7 +24,11 @@ export function testConfig(overrides: Record<string, unknown> = {}): Config {
 }
 
 let ids = 0
-export function testApp(handler: FakeHandler, configOverrides: Record<string, unknown> = {}, deps: Partial<AppDeps> = {}) {
+export function testApp(
+  handler: FakeHandler,
+  configOverrides: Record<string, unknown> = {},
+  deps: Partial<AppDeps> = {},
+) {
   const fetch = fakeFetch(handler)
   const log = collectingLog()
   const config = testConfig(configOverrides)
@@ -31,10 +36,23 @@ export function testApp(handler: FakeHandler, configOverrides: Record<string, un
   return { app, fetch, log, config }
 }
 
-export const anthropicHeaders = { 'content-type': 'application/json', 'anthropic-version': '2023-06-01', 'x-api-key': 'sk-test', host: '127.0.0.1:8082' }
+export const anthropicHeaders = {
+  'content-type': 'application/json',
+  'anthropic-version': '2023-06-01',
+  'x-api-key': 'sk-test',
+  host: '127.0.0.1:8082',
+}
 
-export function post(app: { request: (path: string, init: RequestInit) => Response | Promise<Response> }, body: unknown, path = '/v1/messages') {
-  return app.request(path, { method: 'POST', headers: anthropicHeaders, body: JSON.stringify(body) })
+export function post(
+  app: { request: (path: string, init: RequestInit) => Response | Promise<Response> },
+  body: unknown,
+  path = '/v1/messages',
+) {
+  return app.request(path, {
+    method: 'POST',
+    headers: anthropicHeaders,
+    body: JSON.stringify(body),
+  })
 }
 
 export const simpleRequest = (over: Record<string, unknown> = {}) => ({

@@ -44,12 +44,17 @@ const sleep = (ms: number, signal?: AbortSignal | null) =>
 
 export const refused = () => {
   const err = new TypeError('fetch failed')
-  ;(err as { cause?: unknown }).cause = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' })
+  ;(err as { cause?: unknown }).cause = Object.assign(
+    new Error('connect ECONNREFUSED 127.0.0.1:1'),
+    { code: 'ECONNREFUSED' },
+  )
   return err
 }
 
 export function renderSse(reply: FakeReply): string[] {
-  const frames = (reply.chunks ?? []).map((c) => (typeof c === 'string' ? c : `data: ${JSON.stringify(c)}\n\n`))
+  const frames = (reply.chunks ?? []).map((c) =>
+    typeof c === 'string' ? c : `data: ${JSON.stringify(c)}\n\n`,
+  )
   if (!reply.noDone) frames.push('data: [DONE]\n\n')
   return frames
 }
@@ -79,7 +84,10 @@ export function fakeFetch(handler: FakeHandler): typeof fetch & { calls: FakeCal
     if (reply.headerDelayMs) await sleep(reply.headerDelayMs, signal)
     const status = reply.status ?? 200
     if (reply.body !== undefined)
-      return new Response(reply.body, { status, headers: { 'content-type': reply.contentType ?? 'application/json' } })
+      return new Response(reply.body, {
+        status,
+        headers: { 'content-type': reply.contentType ?? 'application/json' },
+      })
     const frames = renderSse(reply)
     const enc = new TextEncoder()
     let i = 0
@@ -109,23 +117,45 @@ export function fakeFetch(handler: FakeHandler): typeof fetch & { calls: FakeCal
         stream.cancel().catch(() => {})
       } catch {}
     })
-    return new Response(stream, { status, headers: { 'content-type': reply.contentType ?? 'text/event-stream' } })
+    return new Response(stream, {
+      status,
+      headers: { 'content-type': reply.contentType ?? 'text/event-stream' },
+    })
   }
   return Object.assign(f as typeof fetch, { calls })
 }
 
 let n = 0
-const base = () => ({ id: `chatcmpl-${++n}`, object: 'chat.completion.chunk', created: 1, model: 'fake' })
+const base = () => ({
+  id: `chatcmpl-${++n}`,
+  object: 'chat.completion.chunk',
+  created: 1,
+  model: 'fake',
+})
 
 /** OpenAI chunks for a text answer. */
 export function textChunks(
   pieces: string[],
   opts: { finish?: string | null; usage?: Record<string, unknown>; reasoning?: string[] } = {},
 ): Record<string, unknown>[] {
-  const out: Record<string, unknown>[] = [{ ...base(), choices: [{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }] }]
-  for (const r of opts.reasoning ?? []) out.push({ ...base(), choices: [{ index: 0, delta: { reasoning_content: r }, finish_reason: null }] })
-  for (const p of pieces) out.push({ ...base(), choices: [{ index: 0, delta: { content: p }, finish_reason: null }] })
-  if (opts.finish !== null) out.push({ ...base(), choices: [{ index: 0, delta: {}, finish_reason: opts.finish ?? 'stop' }] })
+  const out: Record<string, unknown>[] = [
+    {
+      ...base(),
+      choices: [{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }],
+    },
+  ]
+  for (const r of opts.reasoning ?? [])
+    out.push({
+      ...base(),
+      choices: [{ index: 0, delta: { reasoning_content: r }, finish_reason: null }],
+    })
+  for (const p of pieces)
+    out.push({ ...base(), choices: [{ index: 0, delta: { content: p }, finish_reason: null }] })
+  if (opts.finish !== null)
+    out.push({
+      ...base(),
+      choices: [{ index: 0, delta: {}, finish_reason: opts.finish ?? 'stop' }],
+    })
   if (opts.usage) out.push({ ...base(), choices: [], usage: opts.usage })
   return out
 }
@@ -135,14 +165,51 @@ export function toolCallChunks(
   calls: { id?: string; name: string; args: unknown }[],
   opts: { text?: string; fragment?: number; finish?: string } = {},
 ): Record<string, unknown>[] {
-  const out: Record<string, unknown>[] = [{ ...base(), choices: [{ index: 0, delta: { role: 'assistant', content: opts.text ?? null }, finish_reason: null }] }]
+  const out: Record<string, unknown>[] = [
+    {
+      ...base(),
+      choices: [
+        { index: 0, delta: { role: 'assistant', content: opts.text ?? null }, finish_reason: null },
+      ],
+    },
+  ]
   calls.forEach((c, index) => {
     const json = JSON.stringify(c.args)
-    out.push({ ...base(), choices: [{ index: 0, delta: { tool_calls: [{ index, id: c.id ?? `call_${index}`, type: 'function', function: { name: c.name, arguments: '' } }] }, finish_reason: null }] })
+    out.push({
+      ...base(),
+      choices: [
+        {
+          index: 0,
+          delta: {
+            tool_calls: [
+              {
+                index,
+                id: c.id ?? `call_${index}`,
+                type: 'function',
+                function: { name: c.name, arguments: '' },
+              },
+            ],
+          },
+          finish_reason: null,
+        },
+      ],
+    })
     const size = opts.fragment ?? 7
     for (let i = 0; i < json.length; i += size)
-      out.push({ ...base(), choices: [{ index: 0, delta: { tool_calls: [{ index, function: { arguments: json.slice(i, i + size) } }] }, finish_reason: null }] })
+      out.push({
+        ...base(),
+        choices: [
+          {
+            index: 0,
+            delta: { tool_calls: [{ index, function: { arguments: json.slice(i, i + size) } }] },
+            finish_reason: null,
+          },
+        ],
+      })
   })
-  out.push({ ...base(), choices: [{ index: 0, delta: {}, finish_reason: opts.finish ?? 'tool_calls' }] })
+  out.push({
+    ...base(),
+    choices: [{ index: 0, delta: {}, finish_reason: opts.finish ?? 'tool_calls' }],
+  })
   return out
 }
