@@ -4,6 +4,7 @@
  * repair against each tool's `input_schema`.
  */
 import type { MiddlewareHandler } from 'hono'
+import { adjustRequest } from '../backends/kinds/index.js'
 import type { Backend } from '../backends/types.js'
 import type { MessagesRequest } from '../schemas/anthropic.js'
 import { createTextToolCallParser } from '../toolcalls/parser.js'
@@ -53,7 +54,10 @@ export function planUpstream(req: MessagesRequest, options: ToolMappingOptions =
     toolNames,
     build(backend, opts) {
       if (backend.kind === 'anthropic') return { value: anthropicBody(req, opts), warnings: [] }
-      return toOpenAIRequest(req, backend, opts)
+      const out = toOpenAIRequest(req, backend, opts)
+      // Each server's own request quirks (mlx-lm model name, llama.cpp parallel_tool_calls...).
+      adjustRequest(out.value, backend)
+      return out
     },
     transforms(backend) {
       const formats = hasTools

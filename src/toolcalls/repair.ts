@@ -133,11 +133,13 @@ function coerceValue(value: unknown, schema: unknown): unknown {
 // Ajv caches what it compiles by schema object; requests re-parse their tools, so schemas are also
 // keyed by their JSON text, and the Ajv instances are dropped when that cache fills up.
 const MAX_SCHEMAS = 256
-const byObject = new WeakMap<object, ValidateFunction | null>()
-const byText = new Map<string, ValidateFunction | null>()
-let ajvs: { draft7: Ajv; draft2020: Ajv2020 } | undefined
+type Validators = { plain: ValidateFunction; coercing: ValidateFunction }
+const byObject = new WeakMap<object, Validators | null>()
+const byText = new Map<string, Validators | null>()
+type AjvPair = { draft7: Ajv; draft2020: Ajv2020 }
+let instances: { plain: AjvPair; coercing: AjvPair } | undefined
 
-function createAjvs() {
+function createAjvs(coerce: boolean): AjvPair {
   // Tool schemas come from MCP servers of every quality: never throw on unknown keywords or
   // formats, and never register `$id`s (the same tool is compiled again on later requests).
   const options = {
@@ -146,37 +148,60 @@ function createAjvs() {
     validateSchema: false,
     addUsedSchema: false,
     allErrors: true,
-    coerceTypes: 'array',
-  } as const
+    ...(coerce ? { coerceTypes: 'array' as const } : {}),
+  }
   return { draft7: new Ajv(options), draft2020: new Ajv2020(options) }
 }
 
-function compile(schema: Schema): ValidateFunction | null {
-  ajvs ??= createAjvs()
+/**
+ * Puts `{type: "null"}` branches of `anyOf`/`oneOf` first (pydantic's `Optional[int]` is
+ * `anyOf: [{type: integer}, {type: null}]`): Ajv coerces inside the first branch it tries, and
+ * would turn a valid null into 0.
+ */
+function nullBranchesFirst(schema: unknown): unknown {
+  if (Array.isArray(schema)) return schema.map(nullBranchesFirst)
+  if (!isRecord(schema)) return schema
+  const out: Record<string, unknown> = {}
+  for (const [k, v] of Object.entries(schema)) {
+    const isNull = (b: unknown) => isRecord(b) && b.type === 'null'
+    out[k] =
+      (k === 'anyOf' || k === 'oneOf') && Array.isArray(v)
+        ? nullBranchesFirst([...v.filter(isNull), ...v.filter((b) => !isNull(b))])
+        : nullBranchesFirst(v)
+  }
+  return out
+}
+
+function compile(schema: Schema): Validators | null {
+  instances ??= { plain: createAjvs(false), coercing: createAjvs(true) }
   const { $schema, ...rest } = schema
   const is2020 = typeof $schema === 'string' && /2019-09|2020-12/.test($schema)
+  const pick = (pair: AjvPair) => (is2020 ? pair.draft2020 : pair.draft7)
   try {
-    return is2020 ? ajvs.draft2020.compile(rest) : ajvs.draft7.compile(rest)
+    return {
+      plain: pick(instances.plain).compile(rest),
+      coercing: pick(instances.coercing).compile(nullBranchesFirst(rest) as Schema),
+    }
   } catch {
     return null
   }
 }
 
-function validatorFor(schema: Schema): ValidateFunction | null {
+function validatorsFor(schema: Schema): Validators | null {
   const cached = byObject.get(schema)
   if (cached !== undefined) return cached
   const key = JSON.stringify(schema)
-  let validate = byText.get(key)
-  if (validate === undefined) {
+  let validators = byText.get(key)
+  if (validators === undefined) {
     if (byText.size >= MAX_SCHEMAS) {
       byText.clear()
-      ajvs = undefined
+      instances = undefined
     }
-    validate = compile(schema)
-    byText.set(key, validate)
+    validators = compile(schema)
+    byText.set(key, validators)
   }
-  byObject.set(schema, validate)
-  return validate
+  byObject.set(schema, validators)
+  return validators
 }
 
 /**
@@ -227,12 +252,16 @@ export function repairToolArguments(
   if (!schema) return { input, ok: parsedOk, repaired, notes }
   const before = JSON.stringify(input)
   coerceValue(input, schema)
-  const validate = validatorFor(schema)
+  const validators = validatorsFor(schema)
   let valid = true
-  if (!validate) notes.push('the schema could not be compiled; arguments not validated')
-  else if (!validate(input)) {
+  if (!validators) notes.push('the schema could not be compiled; arguments not validated')
+  // Coerce only what does not validate as it is: Ajv would also coerce inside `anyOf` branches
+  // of values that were already valid (5 → "5" for `anyOf: [string, integer]`).
+  else if (!validators.plain(input) && !validators.coercing(input)) {
     valid = false
-    for (const e of validate.errors ?? []) notes.push(`${e.instancePath || '/'} ${e.message ?? ''}`)
+    for (const e of validators.coercing.errors ?? []) {
+      notes.push(`${e.instancePath || '/'} ${e.message ?? ''}`)
+    }
   }
   if (JSON.stringify(input) !== before) {
     notes.push('coerced values to the schema types')

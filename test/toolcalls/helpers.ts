@@ -51,7 +51,10 @@ export function splitSizes(text: string, sizes: readonly number[]): string[] {
   return chunks
 }
 
-export function runChunks(options: TextToolCallParserOptions, chunks: readonly string[]): ParsedPiece[] {
+export function runChunks(
+  options: TextToolCallParserOptions,
+  chunks: readonly string[],
+): ParsedPiece[] {
   const parser = createTextToolCallParser(options)
   const pieces: ParsedPiece[] = []
   for (const chunk of chunks) pieces.push(...parser.push(chunk))

@@ -100,47 +100,77 @@ function toPython(v: unknown, single: boolean): string {
 
 /** Each format: a generator of [input, expected pieces]. */
 const FORMAT_CASES: Record<string, fc.Arbitrary<[string, Comparable[]]>> = {
-  hermes: fc.tuple(prose, calls, fc.array(prose, { minLength: 3, maxLength: 3 }), fc.boolean()).map(
-    ([before, cs, gaps, argsFirst]) => {
+  hermes: fc
+    .tuple(prose, calls, fc.array(prose, { minLength: 3, maxLength: 3 }), fc.boolean())
+    .map(([before, cs, gaps, argsFirst]) => {
       const parts: (Comparable | string)[] = [before]
       let input = before
       cs.forEach((c, i) => {
-        const obj = argsFirst ? { arguments: c.args, name: c.name } : { name: c.name, arguments: c.args }
+        const obj = argsFirst
+          ? { arguments: c.args, name: c.name }
+          : { name: c.name, arguments: c.args }
         const gap = gaps[i] as string
         input += `<tool_call>\n${JSON.stringify(obj)}\n</tool_call>${gap}`
         parts.push(expectedCall(c), gap)
       })
       return [input, pieces(...parts)]
-    },
-  ),
-  'llama3-json': fc.tuple(fc.constantFrom('', ' ', '\n\n'), calls).map(([ws, cs]) => [
-    ws + cs.map((c) => JSON.stringify({ name: c.name, parameters: c.args })).join('; '),
-    pieces(ws, ...cs.flatMap((c, i) => (i === 0 ? [expectedCall(c)] : [' ', expectedCall(c)]))),
-  ]),
-  'mistral-v3': fc.tuple(prose, calls).map(([before, cs]) => [
-    `${before}[TOOL_CALLS] ${JSON.stringify(cs.map((c) => ({ name: c.name, arguments: c.args })))}`,
-    pieces(before, ...cs.map(expectedCall)),
-  ]),
-  'mistral-v11': fc.tuple(prose, calls).map(([before, cs]) => [
-    before + cs.map((c) => `[TOOL_CALLS]${c.name}[ARGS]${JSON.stringify(c.args)}`).join(''),
-    pieces(before, ...cs.map(expectedCall)),
-  ]),
-  lmstudio: fc.tuple(prose, calls, prose).map(([before, cs, after]) => [
-    before +
-      cs.map((c) => `[TOOL_REQUEST]\n${JSON.stringify({ name: c.name, arguments: c.args })}\n[END_TOOL_REQUEST]`).join('') +
-      after,
-    pieces(before, ...cs.map(expectedCall), after),
-  ]),
+    }),
+  'llama3-json': fc
+    .tuple(fc.constantFrom('', ' ', '\n\n'), calls)
+    .map(([ws, cs]) => [
+      ws + cs.map((c) => JSON.stringify({ name: c.name, parameters: c.args })).join('; '),
+      pieces(ws, ...cs.flatMap((c, i) => (i === 0 ? [expectedCall(c)] : [' ', expectedCall(c)]))),
+    ]),
+  'mistral-v3': fc
+    .tuple(prose, calls)
+    .map(([before, cs]) => [
+      `${before}[TOOL_CALLS] ${JSON.stringify(cs.map((c) => ({ name: c.name, arguments: c.args })))}`,
+      pieces(before, ...cs.map(expectedCall)),
+    ]),
+  'mistral-v11': fc
+    .tuple(prose, calls)
+    .map(([before, cs]) => [
+      before + cs.map((c) => `[TOOL_CALLS]${c.name}[ARGS]${JSON.stringify(c.args)}`).join(''),
+      pieces(before, ...cs.map(expectedCall)),
+    ]),
+  lmstudio: fc
+    .tuple(prose, calls, prose)
+    .map(([before, cs, after]) => [
+      before +
+        cs
+          .map(
+            (c) =>
+              `[TOOL_REQUEST]\n${JSON.stringify({ name: c.name, arguments: c.args })}\n[END_TOOL_REQUEST]`,
+          )
+          .join('') +
+        after,
+      pieces(before, ...cs.map(expectedCall), after),
+    ]),
   pythonic: fc.tuple(calls, fc.boolean()).map(([cs, single]) => [
-    `[${cs.map((c) => `${c.name}(${Object.entries(c.args).map(([k, v]) => `${k}=${toPython(v, single)}`).join(', ')})`).join(', ')}]`,
+    `[${cs
+      .map(
+        (c) =>
+          `${c.name}(${Object.entries(c.args)
+            .map(([k, v]) => `${k}=${toPython(v, single)}`)
+            .join(', ')})`,
+      )
+      .join(', ')}]`,
     pieces(...cs.map(expectedCall)),
   ]),
   harmony: fc
-    .tuple(prose.filter((s) => s !== ''), calls)
+    .tuple(
+      prose.filter((s) => s !== ''),
+      calls,
+    )
     .filter(([, cs]) => !JSON.stringify(cs).includes('<|'))
     .map(([thought, cs]) => [
       `<|channel|>analysis<|message|>${thought}<|end|>` +
-        cs.map((c) => `<|start|>assistant<|channel|>commentary to=functions.${c.name} <|constrain|>json<|message|>${JSON.stringify(c.args)}<|call|>`).join(''),
+        cs
+          .map(
+            (c) =>
+              `<|start|>assistant<|channel|>commentary to=functions.${c.name} <|constrain|>json<|message|>${JSON.stringify(c.args)}<|call|>`,
+          )
+          .join(''),
       pieces({ type: 'reasoning', text: thought }, ...cs.map(expectedCall)),
     ]),
 }
@@ -175,7 +205,9 @@ describe('parser properties', () => {
     })
   }
 
-  const xmlValue = fc.string({ unit: 'grapheme', maxLength: 30 }).filter((s) => !s.includes('</parameter>'))
+  const xmlValue = fc
+    .string({ unit: 'grapheme', maxLength: 30 })
+    .filter((s) => !s.includes('</parameter>'))
   const xmlCall = (n: string, values: Record<string, string>) =>
     `<tool_call>\n<function=${n}>\n${Object.entries(values)
       .map(([k, v]) => `<parameter=${k}>\n${v}\n</parameter>\n`)

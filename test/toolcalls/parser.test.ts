@@ -41,9 +41,7 @@ const cases: Case[] = [
     formats: ['hermes'],
     tools: ['get_current_weather'],
     input: fixture('hermes-2-pro-llama3-8b-tool-call.txt'),
-    expected: [
-      call('get_current_weather', { city: 'Dallas', state: 'TX', unit: 'fahrenheit' }),
-    ],
+    expected: [call('get_current_weather', { city: 'Dallas', state: 'TX', unit: 'fahrenheit' })],
   },
   {
     name: 'hermes: text before and after',
@@ -257,7 +255,11 @@ const cases: Case[] = [
     tools: BASH,
     input:
       'Sure. [TOOL_CALLS] [{"name": "Bash", "arguments": {"command": "ls -la"}, "id": "a1B2c3D4e"}, {"name": "Read", "arguments": {"file_path": "x"}, "id": "b1B2c3D4e"}]',
-    expected: [text('Sure. '), call('Bash', { command: 'ls -la' }), call('Read', { file_path: 'x' })],
+    expected: [
+      text('Sure. '),
+      call('Bash', { command: 'ls -la' }),
+      call('Read', { file_path: 'x' }),
+    ],
   },
   {
     name: 'mistral: v11 name[ARGS]{...}, twice, one with [CALL_ID]',
@@ -338,7 +340,8 @@ const cases: Case[] = [
     name: 'pythonic: LFM2 markers with text after',
     formats: ['pythonic'],
     tools: ['get_weather'],
-    input: 'Checking.<|tool_call_start|>[get_weather(location="Paris")]<|tool_call_end|>One moment.',
+    input:
+      'Checking.<|tool_call_start|>[get_weather(location="Paris")]<|tool_call_end|>One moment.',
     expected: [text('Checking.'), call('get_weather', { location: 'Paris' }), text('One moment.')],
   },
   {

@@ -49,7 +49,11 @@ describe('repairToolArguments: syntax', () => {
   })
 
   it('takes an empty string or undefined as no arguments', () => {
-    expect(repairToolArguments('', undefined)).toMatchObject({ input: {}, ok: true, repaired: false })
+    expect(repairToolArguments('', undefined)).toMatchObject({
+      input: {},
+      ok: true,
+      repaired: false,
+    })
     expect(repairToolArguments(undefined, undefined)).toMatchObject({ input: {}, ok: true })
   })
 
