@@ -128,10 +128,15 @@ export class BackendRegistry {
     const state = this.#states.get(keyOf(backend.name, url))
     if (!state) return {}
     const signal = this.#abort.signal
+    // One child signal per URL: its six parallel probe requests listen to it, not to the shared
+    // signal (more than ten listeners on one signal trips Node's leak warning).
+    const local = new AbortController()
+    const onAbort = () => local.abort()
+    signal.addEventListener('abort', onAbort, { once: true })
     const result = await probeBackend(backend, url, this.#fetch, {
       timeoutMs: this.#opts.probeTimeoutMs,
-      signal,
-    })
+      signal: local.signal,
+    }).finally(() => signal.removeEventListener('abort', onAbort))
     if (signal.aborted) return {}
     // A server busy generating may not answer a probe in time: busy is not down.
     if (!result.up && result.reason === 'timeout' && state.inFlight > 0) return {}

@@ -2,7 +2,7 @@
  * @module test/helpers/stream-translate: the pure stream pipeline (decodeSse → openAIStreamToParts
  * → AnthropicEventBuilder) run over bytes cut at awkward places, and a strict fold of its events.
  */
-import { readFileSync } from 'node:fs'
+import { readdirSync, readFileSync } from 'node:fs'
 import type { AnthropicMessage, StreamEvent } from '../../src/translate/anthropic-types.js'
 import { zeroUsage } from '../../src/translate/anthropic-types.js'
 import { AnthropicEventBuilder, type EventBuilderOptions } from '../../src/translate/events.js'
@@ -35,19 +35,9 @@ export function loadStreamFixture(name: string): Uint8Array {
 }
 
 /** Every recorded stream (not the raw `.txt` model outputs). */
-export const STREAM_FIXTURES: string[] = (() => {
-  const { readdirSync } = require_fs()
-  return readdirSync(FIXTURES)
-    .filter((f: string) => f.endsWith('.sse') || f.endsWith('.chunks.jsonl'))
-    .sort()
-})()
-
-function require_fs() {
-  // readdirSync through the same import as readFileSync (kept out of the hot path)
-  return { readdirSync: (u: URL) => (globalThis as { __fsReaddir?: unknown }).__fsReaddir ?? readdir(u) }
-}
-
-import { readdirSync as readdir } from 'node:fs'
+export const STREAM_FIXTURES: string[] = readdirSync(FIXTURES)
+  .filter((f) => f.endsWith('.sse') || f.endsWith('.chunks.jsonl'))
+  .sort()
 
 /** Partial recordings: what is there must translate right, but they may not end properly. */
 export const isPartial = (name: string) => /\.(partial|excerpt)\./.test(name)
