@@ -30,6 +30,9 @@ export async function* decodeSse(
   const rest = decoder.decode()
   if (rest) parser.feed(rest)
   // A last event without its blank line still counts (some servers close right after `data:`).
-  parser.reset({ consume: true })
+  // `reset({ consume: true })` does not do it: it parses the unfinished line but never dispatches
+  // the event, so a final `data: {...finish_reason...}` was lost and the answer looked cut off.
+  // Two line ends finish any pending line and dispatch; after a complete stream they are a no-op.
+  parser.feed('\n\n')
   while (queue.length > 0) yield queue.shift()!
 }
