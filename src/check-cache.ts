@@ -5,20 +5,33 @@
  * request bodies (trace-read.ts); the comparison is translate/prefix-check.ts.
  */
 import pc from 'picocolors'
-import type { Config } from './config.js'
 import { effectiveBackend } from './backends/effective.js'
 import { resolveBackend, resolveBackends } from './backends/resolve.js'
 import { BACKEND_KINDS, type Backend, type BackendKind } from './backends/types.js'
+import type { Config } from './config.js'
 import { type MessagesRequest, MessagesRequestSchema } from './schemas/anthropic.js'
-import { checkCacheStability, type StabilityReport } from './translate/prefix-check.js'
 import { type RecordedExchange, RecordingError, readRecordings } from './trace-read.js'
+import { checkCacheStability, type StabilityReport } from './translate/prefix-check.js'
 
-export type CheckCacheIO = { out?: (text: string) => void; err?: (text: string) => void; colors?: typeof pc }
+/** picocolors' palette (on, or every colour a no-op). */
+type Colors = ReturnType<typeof pc.createColors>
+
+export type CheckCacheIO = {
+  out?: (text: string) => void
+  err?: (text: string) => void
+  colors?: Colors
+}
 
 /** Requests that share one backend cache: a Claude Code session, split by tools (design.md's affinity). */
-export type CacheGroup = { key: string; label: string; exchanges: RecordedExchange[]; requests: MessagesRequest[] }
+export type CacheGroup = {
+  key: string
+  label: string
+  exchanges: RecordedExchange[]
+  requests: MessagesRequest[]
+}
 
-const usage = 'usage: anyclaude check-cache <requests.jsonl|trace folder>... [--mode BACKEND|KIND] [--json]'
+const usage =
+  'usage: anyclaude check-cache <requests.jsonl|trace folder>... [--mode BACKEND|KIND] [--json]'
 
 /**
  * The backend whose translation is checked: `--mode` names a configured backend or a kind (the
@@ -30,19 +43,26 @@ export function backendFor(config: Config): Backend {
   const match = configured.find((b) => b.name === mode) ?? configured.find((b) => b.kind === mode)
   if (match) return effectiveBackend(match)
   if ((BACKEND_KINDS as readonly string[]).includes(mode))
-    return effectiveBackend(resolveBackend({ kind: mode as BackendKind, url: 'http://127.0.0.1/v1' }))
+    return effectiveBackend(
+      resolveBackend({ kind: mode as BackendKind, url: 'http://127.0.0.1/v1' }),
+    )
   const first = configured[0]
   if (!first) throw new RecordingError('no enabled backend in the configuration')
   return effectiveBackend(first)
 }
 
 /** Groups the valid requests by session id and by whether they carry tools, in order. */
-export function groupExchanges(exchanges: readonly RecordedExchange[], warn: (m: string) => void): CacheGroup[] {
+export function groupExchanges(
+  exchanges: readonly RecordedExchange[],
+  warn: (m: string) => void,
+): CacheGroup[] {
   const groups = new Map<string, CacheGroup>()
   for (const ex of exchanges) {
     const parsed = MessagesRequestSchema.safeParse(ex.body)
     if (!parsed.success) {
-      warn(`${ex.id}: not an Anthropic request (${parsed.error.issues[0]?.path.join('.') || 'body'}: ${parsed.error.issues[0]?.message})`)
+      warn(
+        `${ex.id}: not an Anthropic request (${parsed.error.issues[0]?.path.join('.') || 'body'}: ${parsed.error.issues[0]?.message})`,
+      )
       continue
     }
     const session = ex.headers['x-claude-code-session-id'] ?? ''
@@ -51,7 +71,12 @@ export function groupExchanges(exchanges: readonly RecordedExchange[], warn: (m:
     let group = groups.get(key)
     if (!group) {
       const who = session ? `session ${session.slice(0, 8)}` : 'requests without a session id'
-      group = { key, label: `${who}, ${tools ? 'with tools' : 'without tools'}`, exchanges: [], requests: [] }
+      group = {
+        key,
+        label: `${who}, ${tools ? 'with tools' : 'without tools'}`,
+        exchanges: [],
+        requests: [],
+      }
       groups.set(key, group)
     }
     group.exchanges.push(ex)
@@ -64,8 +89,16 @@ const pct = (a: number, b: number): string => `${b === 0 ? '100.0' : ((100 * a) 
 const n = (x: number): string => x.toLocaleString('en-US')
 
 /** One line per follow-up. */
-export function formatStability(group: CacheGroup, reports: readonly StabilityReport[], colors = pc): string[] {
-  const lines = [colors.bold(`${group.label}: ${group.requests.length} request${group.requests.length === 1 ? '' : 's'}`)]
+export function formatStability(
+  group: CacheGroup,
+  reports: readonly StabilityReport[],
+  colors: Colors = pc,
+): string[] {
+  const lines = [
+    colors.bold(
+      `${group.label}: ${group.requests.length} request${group.requests.length === 1 ? '' : 's'}`,
+    ),
+  ]
   if (reports.length === 0) lines.push(colors.dim('  no follow-up to compare'))
   for (const r of reports) {
     const prev = group.exchanges[r.index - 1]!
@@ -78,7 +111,16 @@ export function formatStability(group: CacheGroup, reports: readonly StabilityRe
       r.systemAndToolsIdentical ? 'system+tools identical' : colors.red('system or tools changed'),
     ]
     lines.push(`  ${mark} ${next.id} after ${prev.id}: ${facts.join(', ')}`)
-    if (!r.extendsPrefix) lines.push(colors.red(`      the prompt differs from message ${r.sharedMessages} on: the backend re-reads everything after it`))
+    if (!r.systemAndToolsIdentical)
+      lines.push(
+        colors.red('      the system prompt or the tools changed: the backend re-reads the whole prompt'),
+      )
+    else if (!r.extendsPrefix)
+      lines.push(
+        colors.red(
+          `      the prompt differs from message ${r.sharedMessages} on: the backend re-reads everything after it`,
+        ),
+      )
     for (const w of r.warnings) lines.push(colors.dim(`      warning: ${w}`))
   }
   return lines
@@ -88,7 +130,11 @@ export function formatStability(group: CacheGroup, reports: readonly StabilityRe
  * Runs `anyclaude check-cache`. Exit code 0 when every follow-up keeps the previous prompt as its
  * prefix, 1 when one breaks it, 2 when the input cannot be read.
  */
-export async function runCheckCache(config: Config, args: readonly string[], io: CheckCacheIO = {}): Promise<number> {
+export async function runCheckCache(
+  config: Config,
+  args: readonly string[],
+  io: CheckCacheIO = {},
+): Promise<number> {
   const out = io.out ?? ((t: string) => process.stdout.write(t))
   const err = io.err ?? ((t: string) => process.stderr.write(t))
   const colors = io.colors ?? pc.createColors(pc.isColorSupported && process.stdout.isTTY === true)
@@ -96,7 +142,9 @@ export async function runCheckCache(config: Config, args: readonly string[], io:
   const json = args.includes('--json')
   const unknown = args.filter((a) => a.startsWith('-') && a !== '--json')
   if (unknown.length > 0 || files.length === 0) {
-    err(`${unknown.length ? `anyclaude check-cache: unknown option ${unknown[0]}\n` : ''}${usage}\n`)
+    err(
+      `${unknown.length ? `anyclaude check-cache: unknown option ${unknown[0]}\n` : ''}${usage}\n`,
+    )
     return 2
   }
   let exchanges: RecordedExchange[]
@@ -116,8 +164,15 @@ export async function runCheckCache(config: Config, args: readonly string[], io:
     err(`anyclaude check-cache: no Anthropic requests in ${files.join(', ')}\n`)
     return 2
   }
-  const opts = { stripBillingHeader: config.stripBillingHeader, model: backend.model ?? 'local-model', stream: true }
-  const results = groups.map((g) => ({ group: g, reports: checkCacheStability(g.requests, backend, opts) }))
+  const opts = {
+    stripBillingHeader: config.stripBillingHeader,
+    model: backend.model ?? 'local-model',
+    stream: true,
+  }
+  const results = groups.map((g) => ({
+    group: g,
+    reports: checkCacheStability(g.requests, backend, opts),
+  }))
   const all = results.flatMap((r) => r.reports)
   const broken = all.filter((r) => !r.extendsPrefix || !r.systemAndToolsIdentical).length
 
@@ -129,7 +184,11 @@ export async function runCheckCache(config: Config, args: readonly string[], io:
           groups: results.map(({ group, reports }) => ({
             label: group.label,
             requests: group.exchanges.map((e) => e.id),
-            followUps: reports.map((r) => ({ ...r, id: group.exchanges[r.index]?.id, previous: group.exchanges[r.index - 1]?.id })),
+            followUps: reports.map((r) => ({
+              ...r,
+              id: group.exchanges[r.index]?.id,
+              previous: group.exchanges[r.index - 1]?.id,
+            })),
           })),
         },
         null,
@@ -138,8 +197,11 @@ export async function runCheckCache(config: Config, args: readonly string[], io:
     )
     return broken > 0 ? 1 : 0
   }
-  out(`translated for ${backend.name} (${backend.kind}); ${exchanges.length} request${exchanges.length === 1 ? '' : 's'} in ${groups.length} group${groups.length === 1 ? '' : 's'}\n\n`)
-  for (const { group, reports } of results) out(`${formatStability(group, reports, colors).join('\n')}\n\n`)
+  out(
+    `translated for ${backend.name} (${backend.kind}); ${exchanges.length} request${exchanges.length === 1 ? '' : 's'} in ${groups.length} group${groups.length === 1 ? '' : 's'}\n\n`,
+  )
+  for (const { group, reports } of results)
+    out(`${formatStability(group, reports, colors).join('\n')}\n\n`)
   const summary = `${all.length - broken} of ${all.length} follow-up${all.length === 1 ? '' : 's'} keep the previous prompt as their prefix`
   out(`${broken > 0 ? colors.red(summary) : colors.green(summary)}\n`)
   return broken > 0 ? 1 : 0

@@ -12,7 +12,8 @@ import type { AppDeps, AppEnv, Log } from './types.js'
 export function collectingLog(): Log & { lines: string[] } {
   const lines: string[] = []
   const keep = (obj: object, msg?: string) => {
-    const reason = (obj as { reason?: unknown; err?: unknown }).reason ?? (obj as { err?: unknown }).err
+    const reason =
+      (obj as { reason?: unknown; err?: unknown }).reason ?? (obj as { err?: unknown }).err
     lines.push([msg, typeof reason === 'string' ? reason : undefined].filter(Boolean).join(': '))
   }
   return { lines, info() {}, debug() {}, warn: keep, error: keep }
@@ -23,7 +24,10 @@ export type LocalApp = {
   registry: BackendRegistry
   log: Log & { lines: string[] }
   /** POST /v1/messages in-process; the answer as the proxy would send it. */
-  send(body: unknown, options?: { headers?: Record<string, string>; signal?: AbortSignal }): Promise<Response>
+  send(
+    body: unknown,
+    options?: { headers?: Record<string, string>; signal?: AbortSignal },
+  ): Promise<Response>
 }
 
 /**

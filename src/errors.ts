@@ -5,6 +5,11 @@
 import { HTTPException } from 'hono/http-exception'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
 import type { AnthropicErrorType } from './translate/anthropic-types.js'
+import {
+  type ContextOverflow,
+  overflowMessage,
+  parseContextOverflow,
+} from './translate/in-band-error.js'
 
 export type ProxyErrorOptions = {
   /** `x-should-retry` header: false stops Claude Code's retries for non-transient faults. */
@@ -30,6 +35,24 @@ export class ProxyError extends HTTPException {
     this.shouldRetry = options.shouldRetry
   }
 }
+
+/** The HTTP status of an error type met after the fact (an in-band error, a folded stream). */
+export const statusOf = (type: AnthropicErrorType): number =>
+  type === 'invalid_request_error'
+    ? 400
+    : type === 'overloaded_error'
+      ? 529
+      : type === 'not_found_error'
+        ? 404
+        : type === 'authentication_error'
+          ? 401
+          : type === 'permission_error'
+            ? 403
+            : type === 'rate_limit_error'
+              ? 429
+              : type === 'timeout_error'
+                ? 504
+                : 500
 
 export const invalidRequest = (message: string) =>
   new ProxyError(400, 'invalid_request_error', message)
@@ -72,43 +95,12 @@ export function toProxyError(err: unknown): ProxyError {
   return apiError('internal error in anyclaude')
 }
 
-// Context-overflow wordings of the local servers (protocol.md §7), for the two messages Claude
-// Code understands: "prompt is too long" (user must /compact) and the "input length and
-// `max_tokens` exceed context limit" 400 (Claude Code retries with a smaller max_tokens).
-const OVERFLOW_PATTERNS: RegExp[] = [
-  /context size has been exceeded/i, // llama.cpp, LM Studio MLX engine
-  /exceed(s|ed)?_?( the)?( available)? context/i, // llama.cpp exceed_context_size_error
-  /maximum context length/i, // vLLM, OpenAI
-  /context length/i, // LM Studio "greater than the context length", Ollama
-  /prompt is too long/i,
-  /too many tokens/i,
-  /input length exceeds/i, // Ollama
-]
-
-export type ContextOverflow = { prompt?: number; limit?: number; requested?: number }
-
-/** Recognises a backend's context-overflow error text; numbers when the text has them. */
-export function parseContextOverflow(text: string): ContextOverflow | undefined {
-  if (!OVERFLOW_PATTERNS.some((p) => p.test(text))) return undefined
-  const out: ContextOverflow = {}
-  // vLLM: "maximum context length is 32768 tokens. However, you requested 40000 tokens (8000 in
-  // the messages, 32000 in the completion)"
-  const vllm = /maximum context length is (\d+) tokens.*?(\d+) in the messages/is.exec(text)
-  if (vllm) return { limit: Number(vllm[1]), prompt: Number(vllm[2]) }
-  // llama.cpp: {"n_prompt_tokens": 70000, "n_ctx": 65536}
-  const nPrompt = /n_prompt_tokens"?\s*[:=]\s*(\d+)/.exec(text)
-  const nCtx = /n_ctx"?\s*[:=]\s*(\d+)/.exec(text)
-  if (nPrompt) out.prompt = Number(nPrompt[1])
-  if (nCtx) out.limit = Number(nCtx[1])
-  // LM Studio: "... context length of only 4096 tokens"
-  const only = /context length of (?:only )?(\d+)/i.exec(text)
-  if (only && out.limit === undefined) out.limit = Number(only[1])
-  return out
-}
+export { type ContextOverflow, parseContextOverflow } from './translate/in-band-error.js'
 
 /**
  * The error for a backend's non-2xx answer, per design.md's table.
- * @param maxTokens the max_tokens sent, to phrase the retryable context message
+ * @param maxTokens the max_tokens sent, to phrase the retryable context message when the
+ *   backend's words do not carry it
  */
 export function fromUpstreamStatus(
   backend: string,
@@ -117,8 +109,9 @@ export function fromUpstreamStatus(
   maxTokens?: number,
 ): ProxyError {
   const detail = upstreamMessage(bodyText) || `HTTP ${status}`
+  // The whole body, not just its message: llama.cpp puts n_prompt_tokens / n_ctx beside it.
   const overflow =
-    status < 500 || /context/i.test(detail) ? parseContextOverflow(detail) : undefined
+    status < 500 || /context/i.test(detail) ? parseContextOverflow(`${detail}\n${bodyText}`) : undefined
   if (overflow) return contextError(backend, overflow, detail, maxTokens)
   if (status === 429 || status === 503 || /loading model|model is loading|busy/i.test(detail))
     return overloaded(`${backend} is busy (HTTP ${status}): ${detail}`)
@@ -133,15 +126,7 @@ export function contextError(
   detail: string,
   maxTokens?: number,
 ): ProxyError {
-  const { prompt, limit } = overflow
-  if (prompt !== undefined && limit !== undefined) {
-    if (prompt < limit && maxTokens !== undefined)
-      return invalidRequest(
-        `input length and \`max_tokens\` exceed context limit: ${prompt} + ${maxTokens} > ${limit} (${backend})`,
-      )
-    return invalidRequest(`prompt is too long: ${prompt} tokens > ${limit} maximum (${backend})`)
-  }
-  return invalidRequest(`prompt is too long for ${backend}'s context window: ${detail}`)
+  return invalidRequest(overflowMessage(overflow, detail, { backend, maxTokens }))
 }
 
 /** The human part of a backend error body: OpenAI `{error:{message}}`, `{error:"..."}`, text. */

@@ -8,11 +8,14 @@ import { createWriteStream, type WriteStream } from 'node:fs'
 import { constants, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import pc from 'picocolors'
-import type { Config } from './config.js'
 import { formatProbeLine } from './backends/detect.js'
 import type { BackendRegistry } from './backends/registry.js'
+import type { Config } from './config.js'
 import { createUpstreamFetch, startServer } from './server.js'
 import { traceDeps } from './trace.js'
+
+/** picocolors' palette (on, or every colour a no-op). */
+type Colors = ReturnType<typeof pc.createColors>
 
 /**
  * The model name Claude Code is told to use. Fixed, so the system prompt (which names the model)
@@ -71,7 +74,7 @@ export function exitCodeOf(code: number | null, signal: NodeJS.Signals | null): 
 }
 
 /** The start-up report: one line per backend URL, as the probes found them. */
-export function backendSummary(registry: BackendRegistry, colors = pc): string[] {
+export function backendSummary(registry: BackendRegistry, colors: Colors = pc): string[] {
   const lines: string[] = []
   for (const backend of registry.backends)
     for (const url of backend.urls) {
@@ -106,7 +109,13 @@ export async function runLauncher(
   claudeArgs: readonly string[],
   io: Partial<LauncherIO> = {},
 ): Promise<number> {
-  const { env = process.env, stderr = process.stderr, spawn = nodeSpawn, signals = process, pid = process.pid } = io
+  const {
+    env = process.env,
+    stderr = process.stderr,
+    spawn = nodeSpawn,
+    signals = process,
+    pid = process.pid,
+  } = io
   const colors = pc.createColors(pc.isColorSupported && stderr.isTTY === true)
   const say = (line: string) => stderr.write(`${line}\n`)
 
@@ -151,35 +160,38 @@ export async function runLauncher(
   })
   const bin = config.claudeBin ?? 'claude'
   let child: ChildProcess
-  const outcome = await new Promise<{ code: number; spawnError?: NodeJS.ErrnoException }>((resolve) => {
-    // The terminal sends Ctrl-C to the whole foreground group: Claude Code handles it, we stay up.
-    const ignore = () => {}
-    const forward = (signal: NodeJS.Signals) => {
-      log.write(`anyclaude: ${signal}, passing it on to Claude Code\n`)
-      child.kill(signal)
-    }
-    const done = (result: { code: number; spawnError?: NodeJS.ErrnoException }) => {
-      signals.off('SIGINT', ignore)
-      for (const s of FORWARDED) signals.off(s, forward)
-      resolve(result)
-    }
-    signals.on('SIGINT', ignore)
-    for (const s of FORWARDED) signals.on(s, forward)
-    try {
-      child = spawn(bin, [...claudeArgs], { stdio: 'inherit', env: childEnv })
-    } catch (err) {
-      done({ code: 127, spawnError: err as NodeJS.ErrnoException })
-      return
-    }
-    child.once('error', (err: NodeJS.ErrnoException) => {
-      // Only a failed start is reported here; errors after it end in 'exit' too.
-      if (child.pid === undefined) done({ code: err.code === 'EACCES' ? 126 : 127, spawnError: err })
-    })
-    child.once('exit', (code, signal) => {
-      log.write(`anyclaude: Claude Code exited (${signal ?? code})\n`)
-      done({ code: exitCodeOf(code, signal) })
-    })
-  })
+  const outcome = await new Promise<{ code: number; spawnError?: NodeJS.ErrnoException }>(
+    (resolve) => {
+      // The terminal sends Ctrl-C to the whole foreground group: Claude Code handles it, we stay up.
+      const ignore = () => {}
+      const forward = (signal: NodeJS.Signals) => {
+        log.write(`anyclaude: ${signal}, passing it on to Claude Code\n`)
+        child.kill(signal)
+      }
+      const done = (result: { code: number; spawnError?: NodeJS.ErrnoException }) => {
+        signals.off('SIGINT', ignore)
+        for (const s of FORWARDED) signals.off(s, forward)
+        resolve(result)
+      }
+      signals.on('SIGINT', ignore)
+      for (const s of FORWARDED) signals.on(s, forward)
+      try {
+        child = spawn(bin, [...claudeArgs], { stdio: 'inherit', env: childEnv })
+      } catch (err) {
+        done({ code: 127, spawnError: err as NodeJS.ErrnoException })
+        return
+      }
+      child.once('error', (err: NodeJS.ErrnoException) => {
+        // Only a failed start is reported here; errors after it end in 'exit' too.
+        if (child.pid === undefined)
+          done({ code: err.code === 'EACCES' ? 126 : 127, spawnError: err })
+      })
+      child.once('exit', (code, signal) => {
+        log.write(`anyclaude: Claude Code exited (${signal ?? code})\n`)
+        done({ code: exitCodeOf(code, signal) })
+      })
+    },
+  )
 
   if (outcome.spawnError) {
     const e = outcome.spawnError
@@ -199,7 +211,9 @@ async function openLog(path: string): Promise<WriteStream> {
   const stream = createWriteStream(path, { flags: 'a' })
   await new Promise<void>((resolve, reject) => {
     stream.once('open', () => resolve())
-    stream.once('error', (err) => reject(new Error(`cannot open the log file ${path}: ${err.message}`)))
+    stream.once('error', (err) =>
+      reject(new Error(`cannot open the log file ${path}: ${err.message}`)),
+    )
   })
   return stream
 }

@@ -38,7 +38,9 @@ export function diffLines(a: readonly string[], b: readonly string[]): DiffOp[] 
   for (let i = n - 1; i >= 0; i--)
     for (let j = m - 1; j >= 0; j--)
       lcs[i * w + j] =
-        midA[i] === midB[j] ? lcs[(i + 1) * w + j + 1]! + 1 : Math.max(lcs[(i + 1) * w + j]!, lcs[i * w + j + 1]!)
+        midA[i] === midB[j]
+          ? lcs[(i + 1) * w + j + 1]! + 1
+          : Math.max(lcs[(i + 1) * w + j]!, lcs[i * w + j + 1]!)
   const mid: DiffOp[] = []
   let i = 0
   let j = 0
@@ -65,7 +67,8 @@ export function unifiedDiff(ops: readonly DiffOp[], labels: [string, string], co
   const keep = new Array<boolean>(ops.length).fill(false)
   ops.forEach((o, k) => {
     if (o.op === ' ') return
-    for (let x = Math.max(0, k - context); x <= Math.min(ops.length - 1, k + context); x++) keep[x] = true
+    for (let x = Math.max(0, k - context); x <= Math.min(ops.length - 1, k + context); x++)
+      keep[x] = true
   })
   let lineA = 1
   let lineB = 1

@@ -53,7 +53,10 @@ function blockOf(raw: unknown): { block: FoldedBlock; json: string } {
     case 'redacted_thinking':
       return { block: { type: 'other', kind: 'redacted_thinking' }, json: '' }
     case 'tool_use':
-      return { block: { type: 'tool_use', name: String(b.name ?? ''), input: b.input ?? {} }, json: '' }
+      return {
+        block: { type: 'tool_use', name: String(b.name ?? ''), input: b.input ?? {} },
+        json: '',
+      }
     default:
       return { block: { type: 'other', kind: String(b.type ?? 'unknown') }, json: '' }
   }
@@ -75,9 +78,12 @@ export function foldEvents(events: readonly unknown[], status = 200): FoldedAnsw
         const slot = slots[index]
         const d = isObject(raw.delta) ? raw.delta : {}
         if (!slot) break
-        if (d.type === 'text_delta' && slot.block.type === 'text') slot.block.text += String(d.text ?? '')
-        else if (d.type === 'thinking_delta' && slot.block.type === 'thinking') slot.block.text += String(d.thinking ?? '')
-        else if (d.type === 'input_json_delta') json.set(index, (json.get(index) ?? '') + String(d.partial_json ?? ''))
+        if (d.type === 'text_delta' && slot.block.type === 'text')
+          slot.block.text += String(d.text ?? '')
+        else if (d.type === 'thinking_delta' && slot.block.type === 'thinking')
+          slot.block.text += String(d.thinking ?? '')
+        else if (d.type === 'input_json_delta')
+          json.set(index, (json.get(index) ?? '') + String(d.partial_json ?? ''))
         break
       }
       case 'content_block_stop': {
@@ -136,8 +142,14 @@ export function foldMessage(body: unknown, status: number): FoldedAnswer {
  * Folds an answer as recorded: SSE when it looks like SSE, else JSON.
  * @example foldAnswer({ status: 200, contentType: 'text/event-stream', body: sseText })
  */
-export function foldAnswer(answer: { status: number; contentType?: string; body: string }): FoldedAnswer {
-  const sse = (answer.contentType ?? '').includes('event-stream') || /^(event|data):/m.test(answer.body.slice(0, 200))
+export function foldAnswer(answer: {
+  status: number
+  contentType?: string
+  body: string
+}): FoldedAnswer {
+  const sse =
+    (answer.contentType ?? '').includes('event-stream') ||
+    /^(event|data):/m.test(answer.body.slice(0, 200))
   if (sse) return foldEvents(sseData(answer.body), answer.status)
   let json: unknown
   try {
@@ -150,7 +162,9 @@ export function foldAnswer(answer: { status: number; contentType?: string; body:
 
 /** The folded message as lines: ids, usage and timings left out, since they always differ. */
 export function renderAnswer(a: FoldedAnswer): string[] {
-  const lines = [`status ${a.status}, stop_reason ${a.stopReason ?? 'none'}${a.truncated && !a.error ? ' (stream cut short)' : ''}`]
+  const lines = [
+    `status ${a.status}, stop_reason ${a.stopReason ?? 'none'}${a.truncated && !a.error ? ' (stream cut short)' : ''}`,
+  ]
   for (const b of a.blocks) {
     switch (b.type) {
       case 'text':

@@ -11,8 +11,17 @@ import { foldAnswer, renderAnswer } from './replay-fold.js'
 import { createUpstreamFetch } from './server.js'
 import { type RecordedExchange, RecordingError, readRecordings } from './trace-read.js'
 
+/** picocolors' palette (on, or every colour a no-op). */
+type Colors = ReturnType<typeof pc.createColors>
+
 /** Request headers worth sending again: the router reads the session id; the rest shape the request. */
-const REPLAYED_HEADERS = ['anthropic-version', 'anthropic-beta', 'x-claude-code-session-id', 'user-agent', 'x-app']
+const REPLAYED_HEADERS = [
+  'anthropic-version',
+  'anthropic-beta',
+  'x-claude-code-session-id',
+  'user-agent',
+  'x-app',
+]
 
 export type ReplayIO = {
   out?: (text: string) => void
@@ -21,14 +30,20 @@ export type ReplayIO = {
   fetch?: typeof fetch
   /** For `--url` (global fetch by default). */
   clientFetch?: typeof fetch
-  colors?: typeof pc
+  colors?: Colors
 }
 
-const usage = 'usage: anyclaude replay <trace.jsonl> [--url http://127.0.0.1:8082] [--id REQUEST_ID]'
+const usage =
+  'usage: anyclaude replay <trace.jsonl> [--url http://127.0.0.1:8082] [--id REQUEST_ID]'
 
 type Answer = { status: number; contentType: string; body: string; backend?: string }
 
-async function sendAgain(config: Config, ex: RecordedExchange, url: string | undefined, io: ReplayIO): Promise<Answer> {
+async function sendAgain(
+  config: Config,
+  ex: RecordedExchange,
+  url: string | undefined,
+  io: ReplayIO,
+): Promise<Answer> {
   const headers: Record<string, string> = {}
   for (const h of REPLAYED_HEADERS) if (ex.headers[h]) headers[h] = ex.headers[h]
   let res: Response
@@ -57,17 +72,25 @@ const answerOf = (res: Response, body: string): Answer => ({
   status: res.status,
   contentType: res.headers.get('content-type') ?? '',
   body,
-  ...(res.headers.get('x-anyclaude-backend') && { backend: res.headers.get('x-anyclaude-backend')! }),
+  ...(res.headers.get('x-anyclaude-backend') && {
+    backend: res.headers.get('x-anyclaude-backend')!,
+  }),
 })
 
 const usageLine = (u: Record<string, unknown> | undefined): string =>
-  u ? `input ${u.input_tokens ?? '?'}, cached ${u.cache_read_input_tokens ?? 0}, output ${u.output_tokens ?? '?'}` : 'no usage'
+  u
+    ? `input ${u.input_tokens ?? '?'}, cached ${u.cache_read_input_tokens ?? 0}, output ${u.output_tokens ?? '?'}`
+    : 'no usage'
 
 /**
  * Runs `anyclaude replay`. Exit code like diff(1): 0 when the folded answers are equal, 1 when they
  * differ, 2 when the trace cannot be used or the request cannot be sent.
  */
-export async function runReplay(config: Config, args: readonly string[], io: ReplayIO = {}): Promise<number> {
+export async function runReplay(
+  config: Config,
+  args: readonly string[],
+  io: ReplayIO = {},
+): Promise<number> {
   const out = io.out ?? ((t: string) => process.stdout.write(t))
   const err = io.err ?? ((t: string) => process.stderr.write(t))
   const colors = io.colors ?? pc.createColors(pc.isColorSupported && process.stdout.isTTY === true)
@@ -86,7 +109,11 @@ export async function runReplay(config: Config, args: readonly string[], io: Rep
       return 2
     } else files.push(a)
   }
-  if (files.length === 0 || (url === undefined && args.includes('--url')) || (id === undefined && args.includes('--id'))) {
+  if (
+    files.length === 0 ||
+    (url === undefined && args.includes('--url')) ||
+    (id === undefined && args.includes('--id'))
+  ) {
     err(`${usage}\n`)
     return 2
   }
@@ -102,11 +129,15 @@ export async function runReplay(config: Config, args: readonly string[], io: Rep
   }
   const ex = id ? exchanges.find((x) => x.id === id) : exchanges[0]
   if (!ex) {
-    err(`anyclaude replay: ${id ? `no request ${id} in ${files.join(', ')}` : `no Anthropic request in ${files.join(', ')}`}\n`)
+    err(
+      `anyclaude replay: ${id ? `no request ${id} in ${files.join(', ')}` : `no Anthropic request in ${files.join(', ')}`}\n`,
+    )
     return 2
   }
   if (!id && exchanges.length > 1)
-    err(`anyclaude replay: ${exchanges.length} requests found; replaying the first (${ex.id}); pick another with --id\n`)
+    err(
+      `anyclaude replay: ${exchanges.length} requests found; replaying the first (${ex.id}); pick another with --id\n`,
+    )
 
   out(`replaying ${ex.id} (${ex.source}) ${url ? `through ${url}` : 'in-process'}\n`)
   let now: Answer
@@ -124,8 +155,13 @@ export async function runReplay(config: Config, args: readonly string[], io: Rep
     return 0
   }
   const before = foldAnswer(ex.answer)
-  out(`traced: ${ex.answer.backend ? `backend ${ex.answer.backend}, ` : ''}${usageLine(before.usage)}\n\n`)
-  const diff = unifiedDiff(diffLines(renderAnswer(before), afterLines), ['traced answer', 'new answer'])
+  out(
+    `traced: ${ex.answer.backend ? `backend ${ex.answer.backend}, ` : ''}${usageLine(before.usage)}\n\n`,
+  )
+  const diff = unifiedDiff(diffLines(renderAnswer(before), afterLines), [
+    'traced answer',
+    'new answer',
+  ])
   if (!diff) {
     out(colors.green('no difference in the folded messages\n'))
     return 0
@@ -133,7 +169,15 @@ export async function runReplay(config: Config, args: readonly string[], io: Rep
   out(
     diff
       .split('\n')
-      .map((l) => (l.startsWith('+') && !l.startsWith('+++') ? colors.green(l) : l.startsWith('-') && !l.startsWith('---') ? colors.red(l) : l.startsWith('@@') ? colors.cyan(l) : l))
+      .map((l) =>
+        l.startsWith('+') && !l.startsWith('+++')
+          ? colors.green(l)
+          : l.startsWith('-') && !l.startsWith('---')
+            ? colors.red(l)
+            : l.startsWith('@@')
+              ? colors.cyan(l)
+              : l,
+      )
       .join('\n'),
   )
   return 1

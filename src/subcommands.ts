@@ -7,7 +7,11 @@ import type { Config } from './config.js'
  * @param args the subcommand's own arguments (anyclaude's options are already in `config`)
  * @example process.exitCode = await runSubcommand('doctor', [], loadConfig())
  */
-export async function runSubcommand(name: Subcommand, args: readonly string[], config: Config): Promise<number> {
+export async function runSubcommand(
+  name: Subcommand,
+  args: readonly string[],
+  config: Config,
+): Promise<number> {
   switch (name) {
     case 'doctor': {
       const { runDoctor } = await import('./doctor.js')

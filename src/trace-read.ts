@@ -28,7 +28,11 @@ const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null 
 const isRequestBody = (v: unknown): v is Json => isObject(v) && Array.isArray(v.messages)
 
 const stringHeaders = (v: unknown): Record<string, string> =>
-  isObject(v) ? Object.fromEntries(Object.entries(v).filter((e): e is [string, string] => typeof e[1] === 'string')) : {}
+  isObject(v)
+    ? Object.fromEntries(
+        Object.entries(v).filter((e): e is [string, string] => typeof e[1] === 'string'),
+      )
+    : {}
 
 export class RecordingError extends Error {
   override name = 'RecordingError'
@@ -56,7 +60,13 @@ export function parseRecording(text: string, source: string): RecordedExchange[]
       const data = isObject(rec.data) ? rec.data : {}
       const id = rec.requestId
       if (rec.kind === 'anthropic-request' && isRequestBody(data.body)) {
-        const ex: RecordedExchange = { id, source, headers: stringHeaders(data.headers), body: data.body, upstream: [] }
+        const ex: RecordedExchange = {
+          id,
+          source,
+          headers: stringHeaders(data.headers),
+          body: data.body,
+          upstream: [],
+        }
         byId.set(id, ex)
         out.push(ex)
         return
@@ -78,11 +88,25 @@ export function parseRecording(text: string, source: string): RecordedExchange[]
     if ('seq' in rec && 'method' in rec) {
       // A capture line: only the model requests (count_tokens and HEAD are not conversations).
       if (rec.method === 'POST' && rec.path === '/v1/messages' && isRequestBody(rec.body))
-        out.push({ id: String(rec.seq), source, headers: stringHeaders(rec.headers), body: rec.body, upstream: [] })
+        out.push({
+          id: String(rec.seq),
+          source,
+          headers: stringHeaders(rec.headers),
+          body: rec.body,
+          upstream: [],
+        })
       return
     }
-    if (isRequestBody(rec.body)) out.push({ id: `${source}:${n + 1}`, source, headers: stringHeaders(rec.headers), body: rec.body, upstream: [] })
-    else if (isRequestBody(rec)) out.push({ id: `${source}:${n + 1}`, source, headers: {}, body: rec, upstream: [] })
+    if (isRequestBody(rec.body))
+      out.push({
+        id: `${source}:${n + 1}`,
+        source,
+        headers: stringHeaders(rec.headers),
+        body: rec.body,
+        upstream: [],
+      })
+    else if (isRequestBody(rec))
+      out.push({ id: `${source}:${n + 1}`, source, headers: {}, body: rec, upstream: [] })
   })
   return out
 }
@@ -95,7 +119,9 @@ export function readRecordings(paths: readonly string[]): RecordedExchange[] {
     try {
       isDir = statSync(p).isDirectory()
     } catch (e) {
-      throw new RecordingError(`cannot read ${p}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`)
+      throw new RecordingError(
+        `cannot read ${p}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+      )
     }
     if (isDir)
       files.push(

@@ -20,11 +20,23 @@ import type { AppDeps, AppEnv, TraceRecord } from './types.js'
 /** One line of a trace file. */
 export type TraceLine = TraceRecord & { ts: string }
 
-export type TraceKind = 'anthropic-request' | 'upstream-request' | 'upstream-stream' | 'anthropic-stream'
+export type TraceKind =
+  | 'anthropic-request'
+  | 'upstream-request'
+  | 'upstream-stream'
+  | 'anthropic-stream'
 
 /** Field names whose values never reach a trace file (compared lower-case, `-`/`_` ignored). */
-const SECRET_KEYS = new Set(['authorization', 'xapikey', 'apikey', 'proxyauthorization', 'cookie', 'setcookie'])
-const isSecretKey = (key: string): boolean => SECRET_KEYS.has(key.toLowerCase().replace(/[-_]/g, ''))
+const SECRET_KEYS = new Set([
+  'authorization',
+  'xapikey',
+  'apikey',
+  'proxyauthorization',
+  'cookie',
+  'setcookie',
+])
+const isSecretKey = (key: string): boolean =>
+  SECRET_KEYS.has(key.toLowerCase().replace(/[-_]/g, ''))
 
 /**
  * A deep copy with every secret-looking field replaced by `"[redacted]"`.
@@ -46,12 +58,7 @@ const safeName = (id: string): string => id.replace(/[^A-Za-z0-9_.-]/g, '_').sli
 
 /** `20261126-143814-119`: sorts like time, so a folder listing is the order of the requests. */
 const stamp = (d: Date): string =>
-  d
-    .toISOString()
-    .replace(/[-:]/g, '')
-    .replace('T', '-')
-    .replace('.', '-')
-    .replace(/Z$/, '')
+  d.toISOString().replace(/[-:]/g, '').replace('T', '-').replace('.', '-').replace(/Z$/, '')
 
 export type TraceWriter = {
   dir: string
@@ -65,7 +72,11 @@ export type TraceWriter = {
  * Writes one file per request id: `<dir>/<time>-<requestId>.jsonl`. Writes are synchronous (debug
  * only), so the lines of a file keep their order. A write that fails is reported once, never thrown.
  */
-export function createTraceWriter(dir: string, onError: (message: string) => void = () => {}, now = () => new Date()): TraceWriter {
+export function createTraceWriter(
+  dir: string,
+  onError: (message: string) => void = () => {},
+  now = () => new Date(),
+): TraceWriter {
   const files = new Map<string, string>()
   let made = false
   let failed = false
@@ -100,7 +111,10 @@ export function createTraceWriter(dir: string, onError: (message: string) => voi
  * A copy of `res` whose body is also collected as text; `done` receives it once the body ends, is
  * cancelled or fails (`complete: false` then). The original body is read only as fast as the copy.
  */
-export function teeResponse(res: Response, done: (text: string, complete: boolean) => void): Response {
+export function teeResponse(
+  res: Response,
+  done: (text: string, complete: boolean) => void,
+): Response {
   const source = res.body
   if (!source) {
     done('', true)
@@ -137,7 +151,11 @@ export function teeResponse(res: Response, done: (text: string, complete: boolea
       await reader.cancel(reason).catch(() => {})
     },
   })
-  return new Response(body, { status: res.status, statusText: res.statusText, headers: res.headers })
+  return new Response(body, {
+    status: res.status,
+    statusText: res.statusText,
+    headers: res.headers,
+  })
 }
 
 const HEADERS_KEPT_OUT = new Set(['host', 'content-length', 'connection', 'accept-encoding'])
@@ -176,7 +194,12 @@ export const traceMiddleware = (
     trace({
       requestId,
       kind: 'anthropic-request',
-      data: { method: c.req.method, path: c.req.path, headers: headersOf(c.req.raw.headers), body: parseJson(raw) },
+      data: {
+        method: c.req.method,
+        path: c.req.path,
+        headers: headersOf(c.req.raw.headers),
+        body: parseJson(raw),
+      },
     })
     await context.run(requestId, next)
     const res = c.res
@@ -207,7 +230,11 @@ export function tracingFetch(
     const res = await inner(input, init)
     if (requestId === undefined) return res
     const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url
-    const meta = { url, status: res.status, headers: { 'content-type': res.headers.get('content-type') ?? '' } }
+    const meta = {
+      url,
+      status: res.status,
+      headers: { 'content-type': res.headers.get('content-type') ?? '' },
+    }
     return teeResponse(res, (text, complete) =>
       trace({ requestId, kind: 'upstream-stream', data: { ...meta, complete, body: text } }),
     )

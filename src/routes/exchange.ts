@@ -7,7 +7,13 @@
 import type { BackendRegistry } from '../backends/registry.js'
 import type { Candidate } from '../backends/router.js'
 import type { Config } from '../config.js'
-import { apiError, type ProxyError, ProxyError as ProxyErrorClass, unreachable } from '../errors.js'
+import {
+  apiError,
+  type ProxyError,
+  ProxyError as ProxyErrorClass,
+  statusOf,
+  unreachable,
+} from '../errors.js'
 import type { Metrics } from '../metrics.js'
 import type { RequestStats } from '../middleware/logger.js'
 import type { Reframer } from '../middleware/sse-reframe.js'
@@ -179,7 +185,7 @@ async function tryCandidate(
     if (firstContentAt === undefined) {
       if (t - started > firstMs)
         controller.abort(
-          new Timeout(`no first token from ${backend.name} within ${Math.round(firstMs / 1000)} s`),
+          new Timeout(`no first token from ${backend.name} within ${seconds(firstMs)}`),
         )
       else if (t - lastProgressLog >= 5000) {
         lastProgressLog = t
@@ -194,7 +200,7 @@ async function tryCandidate(
       }
     } else if (t - lastActivity > idleMs) {
       controller.abort(
-        new Timeout(`${backend.name} stalled: no data for ${Math.round(idleMs / 1000)} s`),
+        new Timeout(`${backend.name} stalled: no data for ${seconds(idleMs)}`),
       )
     }
   }, tickMs)
@@ -241,12 +247,15 @@ async function tryCandidate(
       for (const p of applyTransforms(transforms, part)) {
         if (p.type === 'usage' && p.usage.promptTokens)
           input.calibrator.observe(backend.name, promptChars, p.usage.promptTokens)
-        if (p.type === 'error' && !builder.hasContent) {
+        if (p.type === 'error') {
+          // Not pushed to the builder: the caller writes the one `error` event (streaming) or
+          // answers with the status (non-streaming), and the message names the backend.
           const error = new ProxyErrorClass(
-            statusFor(p.errorType),
+            statusOf(p.errorType),
             p.errorType,
             `${backend.name}: ${p.message}`,
           )
+          if (builder.hasContent) return { kind: 'fatal', error, reason: p.message }
           const failover = p.errorType === 'api_error' || p.errorType === 'overloaded_error'
           return { kind: 'failed', error, reason: p.message, failover, markDown: failover }
         }
@@ -254,12 +263,6 @@ async function tryCandidate(
         if (firstContentAt === undefined && builder.hasContent) firstContentAt = now()
         if (events.length) write(scale(events, backend.contextWindow, config))
       }
-      if (builder.failed)
-        return {
-          kind: 'fatal',
-          error: apiError(`${backend.name} failed mid-answer`),
-          reason: 'error after content',
-        }
     }
     if (!builder.hasContent && builder.toolCalls === 0) {
       // LM Studio answers a prompt larger than its context with an empty 200 stream.
@@ -282,10 +285,7 @@ async function tryCandidate(
     if (input.clientSignal.aborted) return { kind: 'aborted' }
     if (controller.signal.reason instanceof Shutdown) {
       const error = new ProxyErrorClass(529, 'overloaded_error', 'anyclaude is shutting down')
-      if (firstContentAt !== undefined) {
-        write([{ type: 'error', error: { type: error.errorType, message: error.message } }])
-        return { kind: 'fatal', error, reason: error.message }
-      }
+      if (firstContentAt !== undefined) return { kind: 'fatal', error, reason: error.message }
       return { kind: 'failed', error, reason: error.message, failover: false, markDown: false }
     }
     const reason =
@@ -293,10 +293,8 @@ async function tryCandidate(
         ? controller.signal.reason.message
         : `connection to ${backend.name} lost: ${(err as Error)?.message ?? err}`
     const error = apiError(reason)
-    if (firstContentAt !== undefined) {
-      write([{ type: 'error', error: { type: 'api_error', message: reason } }])
-      return { kind: 'fatal', error, reason }
-    }
+    // The caller writes the one error event (writing it here as well sent two).
+    if (firstContentAt !== undefined) return { kind: 'fatal', error, reason }
     return { kind: 'failed', error, reason, failover: true, markDown: true }
   } finally {
     if (!controller.signal.aborted) controller.abort()
@@ -304,8 +302,8 @@ async function tryCandidate(
   }
 }
 
-const statusFor = (type: string): number =>
-  type === 'invalid_request_error' ? 400 : type === 'overloaded_error' ? 529 : 500
+/** `150` → `0.15 s`, `600000` → `600 s` (a sub-second timeout must not read "0 s"). */
+const seconds = (ms: number): string => `${Number((ms / 1000).toFixed(2))} s`
 
 /** max_tokens clamped to what fits the backend's window (prompt estimate + margin). */
 function fitMaxTokens(

@@ -6,7 +6,7 @@
 import type { Context } from 'hono'
 import type { BackendRegistry } from '../backends/registry.js'
 import { routeRequestFrom, selectBackends } from '../backends/router.js'
-import { errorBody, type ProxyError } from '../errors.js'
+import { ProxyError, statusOf } from '../errors.js'
 import type { RequestStats } from '../middleware/logger.js'
 import type { AnthropicMessage, StreamEvent } from '../translate/anthropic-types.js'
 import { zeroUsage } from '../translate/anthropic-types.js'
@@ -65,6 +65,15 @@ export const messagesHandler = (deps: MessagesRouteDeps) =>
       stop_sequence: null,
       usage: zeroUsage(),
     }
+    // The exchange stops the moment the client goes away: node-server aborts the request signal
+    // on a closed socket, and a cancelled SSE body (streamResponse) aborts this controller too.
+    const client = new AbortController()
+    const raw = c.req.raw.signal
+    const onClientGone = () => client.abort(raw.reason)
+    if (raw.aborted) onClientGone()
+    else raw.addEventListener('abort', onClientGone, { once: true })
+    const forget = () => raw.removeEventListener('abort', onClientGone)
+
     const input: ExchangeInput = {
       request,
       plan,
@@ -75,7 +84,7 @@ export const messagesHandler = (deps: MessagesRouteDeps) =>
       fetch: c.var.deps.fetch,
       log,
       calibrator: deps.calibrator,
-      clientSignal: c.req.raw.signal,
+      clientSignal: client.signal,
       generateId: c.var.deps.generateId,
       stats,
       requestId: c.var.requestId,
@@ -91,7 +100,7 @@ export const messagesHandler = (deps: MessagesRouteDeps) =>
       if (affinityKey && stats.backend) deps.registry.setAffinity(affinityKey, stats.backend)
     }
 
-    if (request.stream) return streamResponse(c, input, start, stats, remember)
+    if (request.stream) return streamResponse(c, input, start, stats, remember, client, forget)
 
     const folder = new MessageFolder(start)
     const sink: Sink = {
@@ -107,28 +116,23 @@ export const messagesHandler = (deps: MessagesRouteDeps) =>
       result = await runExchange(input, sink)
     } catch (err) {
       if (err instanceof StreamFault)
-        return errorResponse(
-          c,
-          err.errorType === 'invalid_request_error' ? 400 : 500,
-          err.errorType,
-          err.message,
-        )
+        throw new ProxyError(statusOf(err.errorType), err.errorType, err.message)
       throw err
+    } finally {
+      forget()
     }
+    if (client.signal.aborted) return clientGone()
     if (!result.ok) throw result.error
     remember()
     c.header('x-anyclaude-backend', stats.backend ?? first?.backend.name ?? '')
     return c.json(folder.message)
   }
 
-function errorResponse(
-  c: Context<AppEnv>,
-  status: number,
-  type: ProxyError['errorType'],
-  message: string,
-): Response {
-  return c.json(errorBody(type, message, c.var.requestId), status as 400)
-}
+/**
+ * Nobody is listening: nginx's 499 "client closed request", so the log line and metrics say what
+ * happened instead of a 500 (or a partial message) for a request the client cancelled.
+ */
+const clientGone = () => new Response(null, { status: 499 })
 
 /** Streams SSE; the status is decided by whichever comes first: a 2xx upstream or pingAfterMs. */
 async function streamResponse(
@@ -137,6 +141,8 @@ async function streamResponse(
   start: AnthropicMessage,
   stats: RequestStats,
   remember: () => void,
+  client: AbortController,
+  forget: () => void,
 ): Promise<Response> {
   const { config } = c.var
   let controller!: ReadableStreamDefaultController<Uint8Array>
@@ -173,13 +179,19 @@ async function streamResponse(
     start(ctrl) {
       controller = ctrl
     },
-    cancel() {
+    cancel(reason) {
+      // The client stopped reading (in-process, or a runtime that cancels the body instead of
+      // aborting the request): stop the backend too.
       closed = true
+      client.abort(reason ?? new Error('the client cancelled the stream'))
     },
   })
   let finished!: () => void
   stats.done = new Promise<void>((r) => {
-    finished = r
+    finished = () => {
+      forget()
+      r()
+    }
   })
   const close = () => {
     if (!closed) {
@@ -236,6 +248,7 @@ async function streamResponse(
   else if (early !== 'committed') {
     // Failed before the status was sent: a real HTTP error.
     finished()
+    if (client.signal.aborted) return clientGone()
     const error = early.ok ? undefined : early.error
     if (!error) throw new Error('exchange ended without an answer')
     throw error

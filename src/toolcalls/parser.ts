@@ -10,7 +10,7 @@ import { createHarmonyParser, HARMONY_MARKERS } from './formats/harmony.js'
 import { TOOL_CALL_FORMATS } from './formats/index.js'
 import type { CallReader, ToolCallFormat } from './formats/types.js'
 import { createToolNameContext } from './names.js'
-import { matchToken, partialSuffixLength, skipWhitespace } from './scan.js'
+import { matchToken, partialSuffixLength, shouldScan, skipWhitespace } from './scan.js'
 import type { ParsedPiece, TextToolCallParser, TextToolCallParserOptions } from './types.js'
 
 const THINK_OPEN = '<think>'
@@ -28,6 +28,8 @@ type OpenCall = {
   marker: Marker
   readers: { format: ToolCallFormat; reader: CallReader }[]
   body: string
+  /** Body length at the last scan. */
+  scanned: number
 }
 
 function collectMarkers(options: TextToolCallParserOptions): Marker[] {
@@ -159,7 +161,7 @@ export function createTextToolCallParser(options: TextToolCallParserOptions): Te
         return false
       case 'call': {
         const readers = m.formats.map((format) => ({ format, reader: format.open(m.text, ctx) }))
-        call = { marker: m, readers, body: m.inBody ? s.slice(p) : rest }
+        call = { marker: m, readers, body: m.inBody ? s.slice(p) : rest, scanned: 0 }
         mode = 'call'
         return true
       }
@@ -247,6 +249,8 @@ export function createTextToolCallParser(options: TextToolCallParserOptions): Te
 
   const stepCall = (final: boolean): boolean => {
     const c = call as OpenCall
+    if (!shouldScan(c.body.length, c.scanned, final)) return false
+    c.scanned = c.body.length
     for (const { format, reader } of [...c.readers]) {
       const r = reader.scan(c.body, final)
       if (typeof r === 'number') {

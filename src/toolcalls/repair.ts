@@ -52,20 +52,25 @@ function parseArguments(text: string, notes: string[]): { value: unknown; repair
     return { value: JSON.parse(trimmed), repaired: false }
   } catch {}
   const end = balancedJsonEnd(trimmed)
-  if (end > 0 && end < trimmed.length) {
+  const hasTail = end > 0 && end < trimmed.length
+  const tailNote = `dropped text after the JSON: ${JSON.stringify(trimmed.slice(end, end + 40))}`
+  if (hasTail) {
     try {
       const value = JSON.parse(trimmed.slice(0, end))
-      notes.push(`dropped text after the JSON: ${JSON.stringify(trimmed.slice(end, end + 40))}`)
+      notes.push(tailNote)
       return { value, repaired: true }
     } catch {}
   }
-  if (end < 0 && /^[{[]/.test(trimmed)) notes.push('the JSON was cut off; closed it')
-  for (const candidate of end > 0 && end < trimmed.length
-    ? [trimmed, trimmed.slice(0, end)]
-    : [trimmed]) {
+  const cutOff = end < 0 && /^[{[]/.test(trimmed)
+  const attempts: [string, string][] = [
+    [trimmed, cutOff ? 'the JSON was cut off; closed it' : 'repaired the JSON syntax'],
+  ]
+  // jsonrepair throws on prose after the value, so also try without it.
+  if (hasTail) attempts.push([trimmed.slice(0, end), `repaired the JSON syntax; ${tailNote}`])
+  for (const [candidate, note] of attempts) {
     try {
       const value = JSON.parse(jsonrepair(candidate))
-      notes.push('repaired the JSON syntax')
+      notes.push(note)
       return { value, repaired: true }
     } catch {}
   }

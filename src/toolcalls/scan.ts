@@ -104,3 +104,12 @@ export function balancedJsonEnd(s: string): number {
   if (s[start] !== '{' && s[start] !== '[') return -1
   return createBracketScanner(start).scan(s)
 }
+
+/**
+ * Readers scan incrementally, but each `+=` on a long body makes V8 flatten the string again on
+ * the next read. Past this length a body is rescanned only after it grew by an eighth, which
+ * keeps a 200 KB `Write` call linear; its end is then noticed a little later (or at the end).
+ */
+const EAGER_SCAN_LENGTH = 8192
+export const shouldScan = (length: number, scanned: number, final: boolean): boolean =>
+  final || length <= EAGER_SCAN_LENGTH || length - scanned >= length / 8

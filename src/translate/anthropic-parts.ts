@@ -38,6 +38,8 @@ export async function* anthropicStreamToParts(
     try {
       ev = JSON.parse(item.data) as Record<string, unknown>
     } catch {
+      // The body ended inside this event: a cut connection, reported as one below.
+      if (item.unterminated) break
       yield {
         type: 'error',
         errorType: 'api_error',

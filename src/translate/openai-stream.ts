@@ -24,12 +24,14 @@ export async function* openAIStreamToParts(
   events: AsyncIterable<SseItem>,
 ): AsyncGenerator<StreamPart> {
   const tools = new ToolCallBuffer()
+  const leak = new MarkupLeakGuard()
   let finishReason: string | null = null
   let sawFinish = false
   let sawDone = false
 
   for await (const item of events) {
     if (item.kind === 'error-field') {
+      yield* leak.flush()
       yield classifyInBandError(item.value)
       return
     }
@@ -43,6 +45,9 @@ export async function* openAIStreamToParts(
     try {
       chunk = JSON.parse(data) as Record<string, unknown>
     } catch {
+      // The body ended inside this event: a cut connection, reported as one below.
+      if (item.unterminated) break
+      yield* leak.flush()
       yield {
         type: 'error',
         errorType: 'api_error',
@@ -53,6 +58,7 @@ export async function* openAIStreamToParts(
     if (typeof chunk !== 'object' || chunk === null) continue
     // llama.cpp, vLLM and SGLang send `data: {"error": ...}` after a 200.
     if (chunk.error) {
+      yield* leak.flush()
       yield classifyInBandError(chunk.error)
       return
     }
@@ -67,21 +73,32 @@ export async function* openAIStreamToParts(
     const reasoning = delta.reasoning_content ?? delta.reasoning
     if (typeof reasoning === 'string' && reasoning !== '') {
       if (tools.size > 0) yield* tools.drain()
+      yield* leak.flush()
       yield { type: 'reasoning-delta', text: reasoning }
     }
     // vLLM sends `content: null` while its parser buffers markup; OpenAI `""` on role chunks.
     if (typeof delta.content === 'string' && delta.content !== '') {
       if (tools.size > 0) yield* tools.drain()
-      yield { type: 'text-delta', text: delta.content }
+      const text = leak.push(delta.content)
+      if (text) yield { type: 'text-delta', text }
     }
     // MLX-Textgen sends `tool_calls: []` on every chunk: a no-op.
-    if (Array.isArray(delta.tool_calls)) for (const tc of delta.tool_calls) tools.add(tc)
+    if (Array.isArray(delta.tool_calls) && delta.tool_calls.length > 0) {
+      const dropped = leak.release()
+      if (dropped.trim())
+        yield {
+          type: 'warning',
+          message: `dropped tool-call markup leaked into content: ${JSON.stringify(dropped.slice(0, 80))}`,
+        }
+      for (const tc of delta.tool_calls) tools.add(tc)
+    }
     if (typeof choice.finish_reason === 'string' && choice.finish_reason !== '') {
       finishReason = choice.finish_reason
       sawFinish = true
     }
   }
 
+  yield* leak.flush()
   if (!sawDone && !sawFinish) {
     // Neither [DONE] nor a finish_reason: the connection was cut mid-answer.
     yield {
@@ -93,4 +110,55 @@ export async function* openAIStreamToParts(
   }
   yield* tools.drain(finishReason === 'length')
   yield { type: 'finish', finishReason }
+}
+
+/** How much content may be held as a possible leak before it is let through as text. */
+const LEAK_LIMIT = 256
+const LEAK_MARKERS = ['<tool_call>', '<function=']
+
+/**
+ * llama-server's Qwen3-Coder and Hermes parsers stream the first pieces of a call's markup as
+ * content (`<tool_call>\n`, `<function=get`, ...) before they switch to `tool_calls`. Content from
+ * such a marker on is held back: a native tool call right after it means it was that leak, and it
+ * is dropped. Anything else (more than {@link LEAK_LIMIT} characters, reasoning, the end of the
+ * stream) lets it through unchanged, so a text-format call still reaches the rescue.
+ */
+class MarkupLeakGuard {
+  #held = ''
+
+  /** @returns the text that can go out now */
+  push(text: string): string {
+    const all = this.#held + text
+    if (LEAK_MARKERS.some((m) => all.startsWith(m))) {
+      this.#held = all.length > LEAK_LIMIT ? '' : all
+      return this.#held ? '' : all
+    }
+    const at = markerStart(all)
+    this.#held = at < 0 ? '' : all.slice(at)
+    return at < 0 ? all : all.slice(0, at)
+  }
+
+  /** Empties the buffer, returning what it held. */
+  release(): string {
+    const held = this.#held
+    this.#held = ''
+    return held
+  }
+
+  /** What was held, as text (the stream went on with something else, or ended). */
+  *flush(): Generator<StreamPart> {
+    const held = this.release()
+    if (held) yield { type: 'text-delta', text: held }
+  }
+}
+
+/** Where a leak marker starts in `text` (whole, or cut off by the end of `text`), or -1. */
+function markerStart(text: string): number {
+  for (let i = text.indexOf('<'); i >= 0; i = text.indexOf('<', i + 1)) {
+    const rest = text.slice(i, i + 16)
+    const starts = (m: string) =>
+      rest.startsWith(m) || (rest.length < m.length && m.startsWith(rest))
+    if (LEAK_MARKERS.some(starts)) return i
+  }
+  return -1
 }

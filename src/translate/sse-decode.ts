@@ -2,7 +2,13 @@
 import { createParser, type EventSourceMessage } from 'eventsource-parser'
 
 export type SseItem =
-  | { kind: 'event'; event?: string; data: string }
+  | {
+      kind: 'event'
+      event?: string
+      data: string
+      /** The body ended before this event's blank line: it may be cut off mid-line. */
+      unterminated?: boolean
+    }
   /** llama.cpp b5966 sends `error: {...}` as a non-standard SSE field with HTTP 200. */
   | { kind: 'error-field'; value: string }
 
@@ -14,8 +20,15 @@ export async function* decodeSse(
   body: AsyncIterable<Uint8Array> | ReadableStream<Uint8Array>,
 ): AsyncGenerator<SseItem> {
   const queue: SseItem[] = []
+  let ending = false
   const parser = createParser({
-    onEvent: (e: EventSourceMessage) => queue.push({ kind: 'event', event: e.event, data: e.data }),
+    onEvent: (e: EventSourceMessage) =>
+      queue.push({
+        kind: 'event',
+        event: e.event,
+        data: e.data,
+        ...(ending ? { unterminated: true } : {}),
+      }),
     onError: (err) => {
       const e = err as { type?: string; field?: string; value?: string }
       if (e.type === 'unknown-field' && e.field === 'error' && e.value !== undefined)
@@ -33,6 +46,7 @@ export async function* decodeSse(
   // `reset({ consume: true })` does not do it: it parses the unfinished line but never dispatches
   // the event, so a final `data: {...finish_reason...}` was lost and the answer looked cut off.
   // Two line ends finish any pending line and dispatch; after a complete stream they are a no-op.
+  ending = true
   parser.feed('\n\n')
   while (queue.length > 0) yield queue.shift()!
 }

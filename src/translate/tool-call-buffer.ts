@@ -17,6 +17,8 @@ export type ToolCallDelta = {
 export class ToolCallBuffer {
   #entries = new Map<number, Entry>()
   #nextSynthetic = -1
+  /** The entry that fragments of an OpenAI index currently extend (see {@link #keyFor}). */
+  #current = new Map<number, number>()
 
   get size(): number {
     return this.#entries.size
@@ -42,9 +44,11 @@ export class ToolCallBuffer {
 
   #keyFor(delta: ToolCallDelta): number {
     if (typeof delta.index === 'number') {
-      const existing = this.#entries.get(delta.index)
-      // A different id on a finished call at the same index is a new call (servers that send
-      // each parallel call whole with index 0).
+      const key = this.#current.get(delta.index) ?? delta.index
+      const existing = this.#entries.get(key)
+      // A different id on a named call at the same index is a new call: Ollama 0.20 sends every
+      // parallel call with index 0 (ollama#15457). Later fragments of that index belong to the
+      // new call, not the first one, so the index is re-pointed at it.
       if (
         existing &&
         delta.id &&
@@ -52,9 +56,12 @@ export class ToolCallBuffer {
         delta.id !== existing.id &&
         existing.name &&
         delta.function?.name
-      )
-        return this.#nextSynthetic--
-      return delta.index
+      ) {
+        const fresh = this.#nextSynthetic--
+        this.#current.set(delta.index, fresh)
+        return fresh
+      }
+      return key
     }
     // Old mlx-lm: no index, each call whole in its own delta. Match by id, else a new call.
     if (delta.id) for (const e of this.#entries.values()) if (e.id === delta.id) return e.key
@@ -85,6 +92,7 @@ export class ToolCallBuffer {
       })
     }
     this.#entries.clear()
+    this.#current.clear()
     return out
   }
 }

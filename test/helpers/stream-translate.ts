@@ -17,7 +17,10 @@ const FIXTURES = new URL('../fixtures/backend-streams/', import.meta.url)
 const enc = new TextEncoder()
 
 /** `data: <chunk>` frames; strings are written raw (comments, odd fields, `[DONE]`). */
-export function renderChunks(chunks: readonly (Record<string, unknown> | string)[], done = true): string {
+export function renderChunks(
+  chunks: readonly (Record<string, unknown> | string)[],
+  done = true,
+): string {
   let s = ''
   for (const c of chunks) s += typeof c === 'string' ? c : `data: ${JSON.stringify(c)}\n\n`
   return done ? `${s}data: [DONE]\n\n` : s
@@ -117,7 +120,9 @@ export const SPLITS: Split[] = [
 
 export type Translation = { parts: StreamPart[]; events: StreamEvent[]; warnings: string[] }
 
-export type TranslateOptions = Partial<Omit<EventBuilderOptions, 'generateToolId' | 'onWarning'>> & {
+export type TranslateOptions = Partial<
+  Omit<EventBuilderOptions, 'generateToolId' | 'onWarning'>
+> & {
   transforms?: () => PartTransform[]
 }
 
@@ -138,7 +143,8 @@ export async function translateOpenAI(
   const transforms = makeTransforms?.() ?? []
   const parts = await collect(openAIStreamToParts(decodeSse(iterate(pieces))))
   const events: StreamEvent[] = []
-  for (const part of parts) for (const p of applyTransforms(transforms, part)) events.push(...builder.push(p))
+  for (const part of parts)
+    for (const p of applyTransforms(transforms, part)) events.push(...builder.push(p))
   events.push(...builder.end())
   return { parts, events, warnings }
 }
@@ -187,10 +193,12 @@ export function foldAnthropicEvents(events: readonly StreamEvent[], start = STAR
       case 'content_block_start': {
         if (sawDelta) fail('content block after message_delta', ev)
         if (open !== null) fail(`block ${open} still open`, ev)
-        if (ev.index !== message.content.length) fail(`index ${ev.index}, expected ${message.content.length}`, ev)
+        if (ev.index !== message.content.length)
+          fail(`index ${ev.index}, expected ${message.content.length}`, ev)
         const b = ev.content_block
         if (b.type === 'text' && b.text !== '') fail('text block must start empty', ev)
-        if (b.type === 'thinking' && (b.thinking !== '' || b.signature !== '')) fail('thinking must start empty', ev)
+        if (b.type === 'thinking' && (b.thinking !== '' || b.signature !== ''))
+          fail('thinking must start empty', ev)
         if (b.type === 'tool_use' && (Object.keys(b.input).length > 0 || !b.id || !b.name))
           fail('tool_use must start with id, name and input {}', ev)
         message.content.push(structuredClone(b))
@@ -202,8 +210,10 @@ export function foldAnthropicEvents(events: readonly StreamEvent[], start = STAR
         const block = message.content[ev.index]!
         const d = ev.delta
         if (d.type === 'text_delta' && block.type === 'text') block.text += d.text
-        else if (d.type === 'thinking_delta' && block.type === 'thinking') block.thinking += d.thinking
-        else if (d.type === 'signature_delta' && block.type === 'thinking') block.signature = d.signature
+        else if (d.type === 'thinking_delta' && block.type === 'thinking')
+          block.thinking += d.thinking
+        else if (d.type === 'signature_delta' && block.type === 'thinking')
+          block.signature = d.signature
         else if (d.type === 'input_json_delta' && block.type === 'tool_use')
           json.set(ev.index, (json.get(ev.index) ?? '') + d.partial_json)
         else fail(`${d.type} in a ${block.type} block`, ev)
@@ -215,16 +225,21 @@ export function foldAnthropicEvents(events: readonly StreamEvent[], start = STAR
         if (block.type === 'tool_use') {
           const text = json.get(ev.index) ?? ''
           const input = text === '' ? {} : (JSON.parse(text) as unknown)
-          if (!input || typeof input !== 'object' || Array.isArray(input)) fail('tool input is not an object', ev)
+          if (!input || typeof input !== 'object' || Array.isArray(input))
+            fail('tool input is not an object', ev)
           block.input = input as Record<string, unknown>
         }
-        if (block.type === 'text' && block.text.trim() === '') fail('whitespace-only text block', ev)
+        if (block.type === 'text' && block.text.trim() === '')
+          fail('whitespace-only text block', ev)
         open = null
         break
       }
       case 'message_delta':
         if (open !== null) fail(`message_delta with block ${open} open`, ev)
-        if (typeof ev.usage?.output_tokens !== 'number' || typeof ev.usage.input_tokens !== 'number')
+        if (
+          typeof ev.usage?.output_tokens !== 'number' ||
+          typeof ev.usage.input_tokens !== 'number'
+        )
           fail('message_delta without numeric usage', ev)
         sawDelta = true
         message.stop_reason = ev.delta.stop_reason

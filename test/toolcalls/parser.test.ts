@@ -564,3 +564,35 @@ describe('parseTextToolCalls', () => {
     expect(parseTextToolCalls(input, { formats: [], toolNames: BASH })).toEqual([text(input)])
   })
 })
+
+describe('performance', () => {
+  // A 220 KB `Write` in 4-character chunks: ~5-10 s when the body was re-read on every push.
+  const big = 'x <y [z {w '.repeat(20000)
+  const bodies: [TextToolFormat, string][] = [
+    [
+      'hermes',
+      `<tool_call>{"name":"Write","arguments":{"content":${JSON.stringify(big)}}}</tool_call>`,
+    ],
+    [
+      'qwen3-coder',
+      `<tool_call>\n<function=Write>\n<parameter=content>\n${big}\n</parameter>\n</function>\n</tool_call>`,
+    ],
+    [
+      'harmony',
+      `<|channel|>commentary to=functions.Write<|message|>{"content":${JSON.stringify(big)}}`,
+    ],
+  ]
+  for (const [format, input] of bodies) {
+    it(`stays linear on a long ${format} call`, () => {
+      const started = performance.now()
+      const pieces = runChunks(
+        { formats: [format], toolNames: ['Write'] },
+        Array.from({ length: Math.ceil(input.length / 4) }, (_, i) =>
+          input.slice(i * 4, i * 4 + 4),
+        ),
+      )
+      expect(comparable(pieces)).toEqual([call('Write', { content: big })])
+      expect(performance.now() - started).toBeLessThan(2000)
+    })
+  }
+})

@@ -191,3 +191,12 @@ describe('isCompleteJsonObject', () => {
     expect(isCompleteJsonObject('[1]')).toBe(false)
   })
 })
+
+describe('repairToolArguments: syntax and trailing text together', () => {
+  it('repairs single quotes and drops the prose after them', () => {
+    const r = repairToolArguments("{'command': 'ls'} and that is it", bash)
+    expect(r.input).toEqual({ command: 'ls' })
+    expect(r.ok).toBe(true)
+    expect(r.notes.join(' ')).toMatch(/dropped text/)
+  })
+})

@@ -10,7 +10,13 @@
  * text, and a message to `functions.NAME` a tool call. Once Harmony starts it owns the rest of the
  * answer, so this is a small streaming parser of its own rather than a {@link CallReader}.
  */
-import { createBracketScanner, findToken, partialSuffixLength, skipWhitespace } from '../scan.js'
+import {
+  createBracketScanner,
+  findToken,
+  partialSuffixLength,
+  shouldScan,
+  skipWhitespace,
+} from '../scan.js'
 import type { ParsedPiece, TextToolCallParser } from '../types.js'
 import type { ReaderContext } from './types.js'
 
@@ -42,7 +48,10 @@ export function createHarmonyParser(ctx: ReaderContext): TextToolCallParser {
   let buf = ''
   let header: Header | undefined
   let searchFrom = 0
-  let args: { scanner?: { scan(s: string): number }; decided: boolean } = { decided: false }
+  let args: { scanner?: { scan(s: string): number }; decided: boolean; scanned: number } = {
+    decided: false,
+    scanned: 0,
+  }
   let out: ParsedPiece[] = []
 
   const emit = (type: 'text' | 'reasoning', text: string) => {
@@ -62,7 +71,7 @@ export function createHarmonyParser(ctx: ReaderContext): TextToolCallParser {
     buf = rest
     header = undefined
     searchFrom = 0
-    args = { decided: false }
+    args = { decided: false, scanned: 0 }
   }
 
   const emitCall = (h: Header, body: string, truncated: boolean) => {
@@ -98,6 +107,8 @@ export function createHarmonyParser(ctx: ReaderContext): TextToolCallParser {
       searchFrom = 0
       return true
     }
+    if (header.recipient && !shouldScan(buf.length, args.scanned, final)) return false
+    args.scanned = buf.length
     const hit = findToken(buf, TERMINATORS, searchFrom)
     if (header.recipient) {
       // A call's JSON may run straight into the next header with no end token (vllm-mlx

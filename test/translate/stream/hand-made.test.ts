@@ -3,7 +3,12 @@
  * through decodeSse → openAIStreamToParts → AnthropicEventBuilder, cut at every awkward place.
  */
 import { describe, expect, it } from 'vitest'
-import type { AnthropicMessage, ContentBlock, StopReason, Usage } from '../../../src/translate/anthropic-types.js'
+import type {
+  AnthropicMessage,
+  ContentBlock,
+  StopReason,
+  Usage,
+} from '../../../src/translate/anthropic-types.js'
 import {
   eventLines,
   type Folded,
@@ -60,7 +65,11 @@ const cases: Case[] = [
     name: 'text with multi-byte characters',
     sse: renderChunks([role, text('Hello '), text(MB), text(' wörld'), finish('stop')]),
     expected: done(
-      message([{ type: 'text', text: `Hello ${MB} wörld` }], 'end_turn', usage(1000, est(`Hello ${MB} wörld`))),
+      message(
+        [{ type: 'text', text: `Hello ${MB} wörld` }],
+        'end_turn',
+        usage(1000, est(`Hello ${MB} wörld`)),
+      ),
     ),
   },
   {
@@ -119,7 +128,12 @@ const cases: Case[] = [
       message(
         [
           { type: 'text', text: 'I will run it.\n\n' },
-          { type: 'tool_use', id: 'call_1', name: 'Bash', input: { command: `echo ${MB}`, description: 'print' } },
+          {
+            type: 'tool_use',
+            id: 'call_1',
+            name: 'Bash',
+            input: { command: `echo ${MB}`, description: 'print' },
+          },
         ],
         'tool_use',
         usage(1000, est('I will run it.\n\n', args1)),
@@ -131,7 +145,12 @@ const cases: Case[] = [
     sse: renderChunks([
       role,
       text('\n\n'),
-      tc({ index: 0, id: 'call_1', type: 'function', function: { name: 'Read', arguments: '{"file_path":"/a"}' } }),
+      tc({
+        index: 0,
+        id: 'call_1',
+        type: 'function',
+        function: { name: 'Read', arguments: '{"file_path":"/a"}' },
+      }),
       finish('tool_calls'),
     ]),
     expected: done(
@@ -148,11 +167,21 @@ const cases: Case[] = [
       role,
       chunk({
         tool_calls: [
-          { index: 0, id: 'call_a', type: 'function', function: { name: 'Read', arguments: '{"file_' } },
+          {
+            index: 0,
+            id: 'call_a',
+            type: 'function',
+            function: { name: 'Read', arguments: '{"file_' },
+          },
           { index: 1, id: 'call_b', type: 'function', function: { name: 'Glob', arguments: '' } },
         ],
       }),
-      tc({ index: 2, id: 'call_c', type: 'function', function: { name: 'Grep', arguments: '{"pattern":' } }),
+      tc({
+        index: 2,
+        id: 'call_c',
+        type: 'function',
+        function: { name: 'Grep', arguments: '{"pattern":' },
+      }),
       tc({ index: 1, function: { arguments: '{"pattern":"*.ts"}' } }),
       tc({ index: 0, function: { arguments: 'path":"/x"}' } }),
       tc({ index: 2, function: { arguments: `"${MB}"}` } }),
@@ -174,8 +203,16 @@ const cases: Case[] = [
     name: 'whole calls in one chunk, id null and no index (old mlx-lm)',
     sse: renderChunks([
       chunk({ role: 'assistant', content: '' }),
-      tc({ id: null, type: 'function', function: { name: 'Read', arguments: '{"file_path":"/a"}' } }),
-      tc({ id: null, type: 'function', function: { name: 'Read', arguments: '{"file_path":"/b"}' } }),
+      tc({
+        id: null,
+        type: 'function',
+        function: { name: 'Read', arguments: '{"file_path":"/a"}' },
+      }),
+      tc({
+        id: null,
+        type: 'function',
+        function: { name: 'Read', arguments: '{"file_path":"/b"}' },
+      }),
       finish('tool_calls'),
     ]),
     expected: done(
@@ -208,9 +245,19 @@ const cases: Case[] = [
   {
     name: 'index 0 reused for a second, fragmented call (Ollama 0.20, ollama#15457)',
     sse: renderChunks([
-      tc({ index: 0, id: 'call_x', type: 'function', function: { name: 'Read', arguments: '{"file_path":' } }),
+      tc({
+        index: 0,
+        id: 'call_x',
+        type: 'function',
+        function: { name: 'Read', arguments: '{"file_path":' },
+      }),
       tc({ index: 0, function: { arguments: '"/x"}' } }),
-      tc({ index: 0, id: 'call_y', type: 'function', function: { name: 'Read', arguments: '{"file_path":' } }),
+      tc({
+        index: 0,
+        id: 'call_y',
+        type: 'function',
+        function: { name: 'Read', arguments: '{"file_path":' },
+      }),
       tc({ index: 0, function: { arguments: '"/y"}' } }),
       finish('tool_calls'),
     ]),
@@ -229,7 +276,12 @@ const cases: Case[] = [
     name: 'finish_reason "stop" after a tool call (vLLM)',
     sse: renderChunks([
       role,
-      tc({ index: 0, id: 'call_s', type: 'function', function: { name: 'Bash', arguments: '{"command":' } }),
+      tc({
+        index: 0,
+        id: 'call_s',
+        type: 'function',
+        function: { name: 'Bash', arguments: '{"command":' },
+      }),
       finish('stop', { tool_calls: [{ index: 0, function: { arguments: '"ls"}' } }] }),
     ]),
     expected: done(
@@ -243,14 +295,25 @@ const cases: Case[] = [
   {
     name: 'finish_reason "tool_calls" with no call (mlx-lm dropped an unparsable one)',
     sse: renderChunks([role, text('Sorry.'), finish('tool_calls', { tool_calls: [] })]),
-    expected: done(message([{ type: 'text', text: 'Sorry.' }], 'end_turn', usage(1000, est('Sorry.')))),
+    expected: done(
+      message([{ type: 'text', text: 'Sorry.' }], 'end_turn', usage(1000, est('Sorry.'))),
+    ),
   },
   {
     name: 'usage on every chunk (vLLM continuous usage stats): the last one wins',
     sse: renderChunks([
-      chunk({ role: 'assistant', content: '' }, { usage: { prompt_tokens: 50, completion_tokens: 0, total_tokens: 50 } }),
-      chunk({ content: 'A' }, { usage: { prompt_tokens: 50, completion_tokens: 1, total_tokens: 51 } }),
-      chunk({ content: 'B' }, { usage: { prompt_tokens: 50, completion_tokens: 2, total_tokens: 52 } }),
+      chunk(
+        { role: 'assistant', content: '' },
+        { usage: { prompt_tokens: 50, completion_tokens: 0, total_tokens: 50 } },
+      ),
+      chunk(
+        { content: 'A' },
+        { usage: { prompt_tokens: 50, completion_tokens: 1, total_tokens: 51 } },
+      ),
+      chunk(
+        { content: 'B' },
+        { usage: { prompt_tokens: 50, completion_tokens: 2, total_tokens: 52 } },
+      ),
       finish('stop', {}, { usage: { prompt_tokens: 50, completion_tokens: 3, total_tokens: 53 } }),
     ]),
     expected: done(message([{ type: 'text', text: 'AB' }], 'end_turn', usage(50, 3))),
@@ -265,7 +328,12 @@ const cases: Case[] = [
         ...base,
         object: 'chat.completion', // mlx-lm labels its usage chunk so
         choices: [],
-        usage: { prompt_tokens: 19350, completion_tokens: 87, total_tokens: 19437, prompt_tokens_details: { cached_tokens: 17500 } },
+        usage: {
+          prompt_tokens: 19350,
+          completion_tokens: 87,
+          total_tokens: 19437,
+          prompt_tokens_details: { cached_tokens: 17500 },
+        },
       },
     ]),
     expected: done(message([{ type: 'text', text: MB }], 'end_turn', usage(1850, 87, 17500))),
@@ -281,7 +349,12 @@ const cases: Case[] = [
   },
   {
     name: '"length" stop in text',
-    sse: renderChunks([role, text(`cut ${MB}`), finish('length'), usageChunk({ prompt_tokens: 10, completion_tokens: 4 })]),
+    sse: renderChunks([
+      role,
+      text(`cut ${MB}`),
+      finish('length'),
+      usageChunk({ prompt_tokens: 10, completion_tokens: 4 }),
+    ]),
     expected: done(message([{ type: 'text', text: `cut ${MB}` }], 'max_tokens', usage(10, 4))),
   },
   {
@@ -289,20 +362,34 @@ const cases: Case[] = [
     sse: renderChunks([
       role,
       text('Writing.'),
-      tc({ index: 0, id: 'call_l', type: 'function', function: { name: 'Write', arguments: '{"content":"abc' } }),
+      tc({
+        index: 0,
+        id: 'call_l',
+        type: 'function',
+        function: { name: 'Write', arguments: '{"content":"abc' },
+      }),
       finish('length'),
     ]),
-    expected: done(message([{ type: 'text', text: 'Writing.' }], 'max_tokens', usage(1000, est('Writing.')))),
+    expected: done(
+      message([{ type: 'text', text: 'Writing.' }], 'max_tokens', usage(1000, est('Writing.'))),
+    ),
   },
   {
     name: 'error chunk mid-stream (llama.cpp after PR #16109, vLLM)',
     sse: renderChunks(
-      [role, text(`Partial ${MB}`), { error: { code: 500, message: 'Context size has been exceeded.', type: 'server_error' } }],
+      [
+        role,
+        text(`Partial ${MB}`),
+        { error: { code: 500, message: 'Context size has been exceeded.', type: 'server_error' } },
+      ],
       false,
     ),
     expected: {
       message: { ...START, content: [{ type: 'text', text: `Partial ${MB}` }] },
-      error: { type: 'invalid_request_error', message: 'prompt is too long: Context size has been exceeded.' },
+      error: {
+        type: 'invalid_request_error',
+        message: 'prompt is too long: Context size has been exceeded.',
+      },
       complete: false,
     },
   },
@@ -320,7 +407,10 @@ const cases: Case[] = [
     sse: renderChunks([role, text(`Half ${MB}`)], false),
     expected: {
       message: { ...START, content: [{ type: 'text', text: `Half ${MB}` }] },
-      error: { type: 'api_error', message: 'the backend stream ended before the answer was complete' },
+      error: {
+        type: 'api_error',
+        message: 'the backend stream ended before the answer was complete',
+      },
       complete: false,
     },
   },
@@ -348,12 +438,19 @@ const cases: Case[] = [
       chunk({ role: 'assistant', content: ` ${MB}`, tool_calls: [] }),
       finish('stop', { tool_calls: [] }),
     ]),
-    expected: done(message([{ type: 'text', text: `Hi ${MB}` }], 'end_turn', usage(1000, est(`Hi ${MB}`)))),
+    expected: done(
+      message([{ type: 'text', text: `Hi ${MB}` }], 'end_turn', usage(1000, est(`Hi ${MB}`))),
+    ),
   },
   {
     name: 'arguments sent as an object (some Ollama versions)',
     sse: renderChunks([
-      tc({ index: 0, id: 'call_o', type: 'function', function: { name: 'Bash', arguments: { command: MB } } }),
+      tc({
+        index: 0,
+        id: 'call_o',
+        type: 'function',
+        function: { name: 'Bash', arguments: { command: MB } },
+      }),
       finish('tool_calls'),
     ]),
     expected: done(
@@ -361,6 +458,48 @@ const cases: Case[] = [
         [{ type: 'tool_use', id: 'call_o', name: 'Bash', input: { command: MB } }],
         'tool_use',
         usage(1000, est(JSON.stringify({ command: MB }))),
+      ),
+    ),
+  },
+  {
+    name: 'leaked call markup before a native call is dropped (llama-server Qwen3-Coder parser)',
+    sse: renderChunks([
+      chunk({ role: 'assistant', content: null }),
+      text(`Checking ${MB}.\n`),
+      text('<tool_'),
+      text('call>\n'),
+      text('<function=Re'),
+      chunk({}),
+      tc({ index: 0, id: 'call_r', type: 'function', function: { name: 'Read', arguments: '{"file_path":"/r"}' } }),
+      finish('tool_calls'),
+    ]),
+    expected: done(
+      message(
+        [
+          { type: 'text', text: `Checking ${MB}.\n` },
+          { type: 'tool_use', id: 'call_r', name: 'Read', input: { file_path: '/r' } },
+        ],
+        'tool_use',
+        usage(1000, est(`Checking ${MB}.\n`, '{"file_path":"/r"}')),
+      ),
+    ),
+  },
+  {
+    name: 'markup-like text with no native call after it stays text',
+    sse: renderChunks([
+      role,
+      text('Use the <tool'),
+      text('_call> tag, a <'),
+      text(' b, and <function=f> too. '),
+      text('x'.repeat(300)),
+      text(' <tool_call>'),
+      finish('stop'),
+    ]),
+    expected: done(
+      message(
+        [{ type: 'text', text: `Use the <tool_call> tag, a < b, and <function=f> too. ${'x'.repeat(300)} <tool_call>` }],
+        'end_turn',
+        usage(1000, est(`Use the <tool_call> tag, a < b, and <function=f> too. ${'x'.repeat(300)} <tool_call>`)),
       ),
     ),
   },
@@ -391,8 +530,8 @@ describe('hand-made OpenAI streams → Anthropic events', () => {
 
     it('gives the expected events and message', async () => {
       const { events } = await translateOpenAI([bytes])
-      expect(eventLines(events)).toMatchSnapshot()
       expect(foldAnthropicEvents(events)).toEqual(expected)
+      expect(eventLines(events)).toMatchSnapshot()
     })
 
     it('gives identical results however the bytes are cut', async () => {
