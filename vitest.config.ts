@@ -8,5 +8,7 @@ export default defineConfig({
     hookTimeout: 30_000,
     // 2-core machines: keep parallelism modest so timing-based tests stay calm.
     maxWorkers: 2,
+    // global.gc for the soak test's heap check (test/reliability/soak.test.ts).
+    execArgv: ['--expose-gc'],
   },
 })

@@ -113,7 +113,9 @@ export function formatStability(
     lines.push(`  ${mark} ${next.id} after ${prev.id}: ${facts.join(', ')}`)
     if (!r.systemAndToolsIdentical)
       lines.push(
-        colors.red('      the system prompt or the tools changed: the backend re-reads the whole prompt'),
+        colors.red(
+          '      the system prompt or the tools changed: the backend re-reads the whole prompt',
+        ),
       )
     else if (!r.extendsPrefix)
       lines.push(

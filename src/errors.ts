@@ -129,6 +129,13 @@ export function contextError(
   return invalidRequest(overflowMessage(overflow, detail, { backend, maxTokens }))
 }
 
+/**
+ * `text` without `secret`: some servers echo the key they rejected ("Incorrect API key provided:
+ * sk-..."), and a backend's words go into error messages and log lines.
+ */
+export const withoutSecret = (text: string, secret: string | undefined): string =>
+  secret && secret.length >= 4 ? text.replaceAll(secret, '[redacted]') : text
+
 /** The human part of a backend error body: OpenAI `{error:{message}}`, `{error:"..."}`, text. */
 export function upstreamMessage(bodyText: string): string {
   const text = bodyText.trim()

@@ -120,7 +120,13 @@ export async function runLauncher(
   const say = (line: string) => stderr.write(`${line}\n`)
 
   // A free port unless one was asked for: several sessions may run side by side.
-  const cfg: Config = config.portGiven ? config : { ...config, port: 0 }
+  const cfg: Config = {
+    ...config,
+    port: config.portGiven ? config.port : 0,
+    // The log is a file here, not the screen: request lines and "still processing the prompt"
+    // progress (long prefills) are always worth having in it.
+    debug: Math.max(config.debug, 1),
+  }
   const logPath = config.logFile ?? join(tmpdir(), `anyclaude-${pid}.log`)
   const log = await openLog(logPath)
   const upstream = createUpstreamFetch(cfg)
@@ -210,7 +216,11 @@ export async function runLauncher(
 async function openLog(path: string): Promise<WriteStream> {
   const stream = createWriteStream(path, { flags: 'a' })
   await new Promise<void>((resolve, reject) => {
-    stream.once('open', () => resolve())
+    stream.once('open', () => {
+      // A late log line after the end (a stream still closing) must not crash the exit.
+      stream.on('error', () => {})
+      resolve()
+    })
     stream.once('error', (err) =>
       reject(new Error(`cannot open the log file ${path}: ${err.message}`)),
     )

@@ -17,6 +17,13 @@ export class PromMetrics implements Metrics {
     buckets: [0.005, 0.05, 0.25, 1, 2.5, 5, 10, 30, 60, 120, 300],
     registers: [this.registry],
   })
+  readonly #firstToken = new Histogram({
+    name: 'anyclaude_time_to_first_token_seconds',
+    help: 'Time until the first content block (prefill included)',
+    labelNames: ['backend'] as const,
+    buckets: [0.05, 0.25, 1, 2.5, 5, 10, 30, 60, 120, 300, 600],
+    registers: [this.registry],
+  })
   readonly #duration = new Histogram({
     name: 'anyclaude_request_duration_seconds',
     help: 'Whole request duration',
@@ -36,14 +43,26 @@ export class PromMetrics implements Metrics {
     labelNames: ['backend'] as const,
     registers: [this.registry],
   })
+  #states: (() => readonly { name: string; url: string; up: boolean }[]) | undefined
   readonly #up = new Gauge({
     name: 'anyclaude_backend_up',
     help: '1 when the backend answered its last probe or request',
     labelNames: ['backend', 'url'] as const,
     registers: [this.registry],
+    // Read at scrape time, so background probes show without a hook of their own.
+    collect: () => {
+      for (const s of this.#states?.() ?? []) this.backendUp(s.name, s.url, s.up)
+    },
   })
 
-  request(o: RequestOutcome): void {
+  /** Reports each backend URL's up/down state from `states` (the registry) at every scrape. */
+  trackBackends(states: () => readonly { name: string; url: string; up: boolean }[]): void {
+    this.#states = states
+  }
+
+  request(outcome: RequestOutcome): void {
+    // A path no route matched (a scanner, a typo) would add a label value per path: unbounded.
+    const o = outcome.status === 404 ? { ...outcome, route: 'unmatched' } : outcome
     this.#requests.inc({
       route: o.route,
       backend: o.backend,
@@ -55,6 +74,10 @@ export class PromMetrics implements Metrics {
     if (o.inputTokens) this.#tokens.inc({ backend: o.backend, kind: 'input' }, o.inputTokens)
     if (o.outputTokens) this.#tokens.inc({ backend: o.backend, kind: 'output' }, o.outputTokens)
     if (o.cachedTokens) this.#tokens.inc({ backend: o.backend, kind: 'cached' }, o.cachedTokens)
+  }
+
+  firstToken(backend: string, ms: number): void {
+    this.#firstToken.observe({ backend }, ms / 1000)
   }
 
   failover(from: string): void {

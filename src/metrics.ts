@@ -16,6 +16,8 @@ export type RequestOutcome = {
 
 export interface Metrics {
   request(outcome: RequestOutcome): void
+  /** Time from the start of the exchange to the first content block (text, thinking or tool). */
+  firstToken?(backend: string, ms: number): void
   failover(from: string, reason: string): void
   backendUp(name: string, url: string, up: boolean): void
   /** Prometheus text exposition for GET /metrics. */

@@ -2,7 +2,9 @@
  * @module server: the Node side of the proxy: the upstream undici Agent, pino logging,
  * `@hono/node-server`, background backend probes and graceful shutdown.
  */
+import { setMaxListeners } from 'node:events'
 import { createWriteStream } from 'node:fs'
+import type { IncomingMessage, Server, ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { type ServerType, serve } from '@hono/node-server'
 import pino from 'pino'
@@ -78,6 +80,8 @@ export async function startServer(
   }
   const registry = createRegistry(config, { fetch: upstreamFetch, log, logLine: stderrLine })
   const shutdown = new AbortController()
+  // Every running exchange listens for shutdown: many parallel streams are normal, not a leak.
+  setMaxListeners(0, shutdown.signal)
   const app = createApp(config, {
     fetch: upstreamFetch,
     log,
@@ -110,12 +114,19 @@ export async function startServer(
     `anyclaude listening on ${url}`,
   )
 
-  void registry.probeAll().then(() => {
-    for (const s of registry.states()) metrics.backendUp(s.name, s.url, s.up)
-  })
+  metrics.trackBackends(() => registry.states())
+  void registry.probeAll()
   registry.startBackgroundProbes()
 
   let closing: Promise<void> | undefined
+  // After close(), a keep-alive connection left idle by a finished stream would hold
+  // server.close() until the grace period ends: close each one as soon as it goes idle.
+  const http = server as Server
+  http.on('request', (_req: IncomingMessage, res: ServerResponse) =>
+    res.once('close', () => {
+      if (closing) setImmediate(() => http.closeIdleConnections())
+    }),
+  )
   return {
     url,
     port,
@@ -126,18 +137,14 @@ export async function startServer(
         const timer = setTimeout(() => {
           shutdown.abort()
           // Give the error events a moment to flush, then drop what is left.
-          setTimeout(
-            () =>
-              (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.(),
-            200,
-          ).unref()
+          setTimeout(() => http.closeAllConnections(), 200).unref()
         }, graceMs)
         timer.unref()
         server.close(() => {
           clearTimeout(timer)
           resolve()
         })
-        ;(server as unknown as { closeIdleConnections?: () => void }).closeIdleConnections?.()
+        ;http.closeIdleConnections()
       })
       return closing
     },

@@ -40,11 +40,31 @@ export function jsonDepth(text: string, limit: number): number {
   return max
 }
 
+type Issue = { code?: string; path: PropertyKey[]; message: string; errors?: Issue[][] }
+
+/**
+ * The most specific failure of an issue. Inside a union (a string or blocks; one block type or
+ * another) it is the branch that got furthest, not one that merely failed on the `type` tag.
+ */
+function leaf(issue: Issue): { path: PropertyKey[]; message: string } {
+  if (issue.code !== 'invalid_union' || !issue.errors?.length) return issue
+  let best: { path: PropertyKey[]; message: string; score: number } | undefined
+  for (const branch of issue.errors) {
+    if (!branch[0]) continue
+    const l = leaf(branch[0])
+    const onTag = l.path.length === 1 && l.path[0] === 'type'
+    const score = (onTag ? 0 : 1000) + l.path.length
+    if (!best || score > best.score) best = { ...l, score }
+  }
+  return best ? { path: [...issue.path, ...best.path], message: best.message } : issue
+}
+
+/** `messages.0.content.1.text: Invalid input: expected string, received number` */
 export const formatZodError = (error: z.ZodError): string => {
   const issue = error.issues[0]
   if (!issue) return 'invalid request'
-  const path = issue.path.length ? issue.path.join('.') : 'body'
-  return `${path}: ${issue.message}`
+  const { path, message } = leaf(issue as Issue)
+  return `${path.length ? path.map(String).join('.') : 'body'}: ${message}`
 }
 
 /**

@@ -13,6 +13,7 @@ import {
   ProxyError as ProxyErrorClass,
   statusOf,
   unreachable,
+  withoutSecret,
 } from '../errors.js'
 import type { Metrics } from '../metrics.js'
 import type { RequestStats } from '../middleware/logger.js'
@@ -73,14 +74,16 @@ export async function runExchange(input: ExchangeInput, sink: Sink): Promise<Exc
   const failures: string[] = []
   let lastError: ProxyError | undefined
   stats.tried = []
+  const startedAt = input.now()
 
-  for (const candidate of input.candidates) {
+  for (const [i, candidate] of input.candidates.entries()) {
     if (input.clientSignal.aborted) return { ok: true }
     const backend = registry.effective(candidate.backend, candidate.url)
     stats.tried.push(backend.name)
-    const outcome = await tryCandidate(input, sink, candidate, backend)
+    const outcome = await tryCandidate(input, sink, candidate, backend, startedAt)
     if (outcome.kind === 'done') {
       registry.markSuccess(candidate.backend.name, candidate.url)
+      input.metrics?.backendUp(candidate.backend.name, candidate.url, true)
       return { ok: true }
     }
     if (outcome.kind === 'aborted') return { ok: true }
@@ -90,13 +93,17 @@ export async function runExchange(input: ExchangeInput, sink: Sink): Promise<Exc
       // After the first content block the backend is fixed: the error is final.
       return { ok: false, error: outcome.error }
     }
-    if (outcome.markDown)
+    if (outcome.markDown) {
       registry.markFailure(candidate.backend.name, candidate.url, outcome.reason)
+      input.metrics?.backendUp(candidate.backend.name, candidate.url, false)
+    }
     if (!outcome.failover) return { ok: false, error: outcome.error }
-    input.metrics?.failover(backend.name, outcome.reason)
+    const last = i === input.candidates.length - 1
+    // A failover is a candidate abandoned for another one, not the last one failing.
+    if (!last) input.metrics?.failover(backend.name, outcome.reason)
     log.warn(
       { id: input.requestId, backend: backend.name, reason: outcome.reason },
-      'backend failed, trying the next',
+      last ? 'backend failed' : 'backend failed, trying the next',
     )
   }
   if (failures.length === 0) return { ok: false, error: unreachable('no backend is configured') }
@@ -125,6 +132,7 @@ async function tryCandidate(
   sink: Sink,
   candidate: Candidate,
   backend: ReturnType<BackendRegistry['effective']>,
+  exchangeStartedAt: number,
 ): Promise<Outcome> {
   const { config, plan, registry, stats, now } = input
   const model = backend.model ?? input.request.model
@@ -250,17 +258,21 @@ async function tryCandidate(
         if (p.type === 'error') {
           // Not pushed to the builder: the caller writes the one `error` event (streaming) or
           // answers with the status (non-streaming), and the message names the backend.
+          const reason = withoutSecret(p.message, backend.apiKey)
           const error = new ProxyErrorClass(
             statusOf(p.errorType),
             p.errorType,
-            `${backend.name}: ${p.message}`,
+            `${backend.name}: ${reason}`,
           )
-          if (builder.hasContent) return { kind: 'fatal', error, reason: p.message }
+          if (builder.hasContent) return { kind: 'fatal', error, reason }
           const failover = p.errorType === 'api_error' || p.errorType === 'overloaded_error'
-          return { kind: 'failed', error, reason: p.message, failover, markDown: failover }
+          return { kind: 'failed', error, reason, failover, markDown: failover }
         }
         const events = builder.push(p)
-        if (firstContentAt === undefined && builder.hasContent) firstContentAt = now()
+        if (firstContentAt === undefined && builder.hasContent) {
+          firstContentAt = now()
+          input.metrics?.firstToken?.(backend.name, firstContentAt - exchangeStartedAt)
+        }
         if (events.length) write(scale(events, backend.contextWindow, config))
       }
     }

@@ -9,6 +9,7 @@ import {
   fromUpstreamStatus,
   type ProxyError,
   unreachable,
+  withoutSecret,
 } from '../errors.js'
 import { anthropicMessageToParts, anthropicStreamToParts } from '../translate/anthropic-parts.js'
 import { openAIResponseToParts } from '../translate/openai-response.js'
@@ -62,7 +63,7 @@ export async function attempt(input: AttemptInput): Promise<AttemptResult> {
     }
   }
   if (res.ok) return { ok: true, res }
-  const text = await res.text().catch(() => '')
+  const text = withoutSecret(await res.text().catch(() => ''), backend.apiKey)
   const error = fromUpstreamStatus(backend.name, res.status, text, input.maxTokens)
   const failover = error.errorType === 'overloaded_error' || error.errorType === 'api_error'
   return { ok: false, failover, reason: `HTTP ${res.status}`, error }

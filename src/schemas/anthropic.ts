@@ -48,18 +48,30 @@ export const ThinkingBlockParam = z.looseObject({
   signature: z.string().nullish(),
 })
 
-/** Any other block type (server-tool artefacts, newer types): kept, then flattened or dropped. */
-const OtherBlockParam = z.looseObject({ type: z.string() })
-
-export const ContentBlockParam = z.union([
+const KNOWN_BLOCKS = z.discriminatedUnion('type', [
   TextBlockParam,
   ImageBlockParam,
   DocumentBlockParam,
   ToolUseBlockParam,
   ToolResultBlockParam,
   ThinkingBlockParam,
-  OtherBlockParam,
 ])
+const KNOWN_TYPES = new Set<string>(KNOWN_BLOCKS.options.map((o) => o.shape.type.value))
+
+/**
+ * Any other block type (server-tool artefacts, newer types): kept, then flattened or dropped.
+ * A known type with a wrong field is not "other": it must fail with that field's path (a text
+ * block whose `text` is a number would otherwise pass here). `abort` makes the union report the
+ * known type's own failure instead of this one.
+ */
+const OtherBlockParam = z.looseObject({
+  type: z.string().refine((t) => !KNOWN_TYPES.has(t), {
+    message: 'a known block type with invalid fields',
+    abort: true,
+  }),
+})
+
+export const ContentBlockParam = z.union([KNOWN_BLOCKS, OtherBlockParam])
 
 export const MessageParam = z.looseObject({
   role: z.enum(['user', 'assistant', 'system']),

@@ -15,7 +15,7 @@ export function* openAIResponseToParts(json: Record<string, unknown>): Generator
     | Record<string, unknown>
     | undefined
   const message = (choice?.message ?? {}) as Record<string, unknown>
-  const reasoning = message.reasoning_content ?? message.reasoning
+  const reasoning = message.reasoning_content || message.reasoning
   if (typeof reasoning === 'string' && reasoning !== '')
     yield { type: 'reasoning-delta', text: reasoning }
   if (typeof message.content === 'string' && message.content !== '')

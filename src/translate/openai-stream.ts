@@ -70,7 +70,7 @@ export async function* openAIStreamToParts(
     if (!choice) continue
     // Some servers put a whole `message` in a stream chunk instead of a delta.
     const delta = (choice.delta ?? choice.message ?? {}) as Delta
-    const reasoning = delta.reasoning_content ?? delta.reasoning
+    const reasoning = delta.reasoning_content || delta.reasoning
     if (typeof reasoning === 'string' && reasoning !== '') {
       if (tools.size > 0) yield* tools.drain()
       yield* leak.flush()

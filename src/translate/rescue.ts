@@ -39,6 +39,15 @@ export class TextToolCallRescue implements PartTransform {
   push(part: StreamPart): StreamPart[] {
     if (this.#ended) return [part]
     if (part.type === 'text-delta') return this.#count(toParts(this.#parser.push(part.text)))
+    if (part.type === 'tool-call') {
+      // A native call: this server parses calls itself (mlx-lm, LM Studio, vLLM with a parser),
+      // so the rescue steps aside for the rest of the answer. What the parser still holds (often
+      // the start of this very call's markup, e.g. `[TOOL_CALLS`) goes out first, so nothing
+      // lands after the tool_use block, and a call parsed from it would only duplicate this one.
+      this.#ended = true
+      const held = toParts(this.#parser.end()).filter((p) => p.type !== 'tool-call')
+      return [...held, part]
+    }
     if (part.type === 'finish' || part.type === 'error') {
       this.#ended = true
       // Text held back as a possible tag is released (or parsed) before the answer ends; a call

@@ -38,7 +38,9 @@ describe('anyclaude doctor', () => {
     expect(lines).toContain('✓ server mlx-lm')
     expect(lines).toContain('✓ model default_model')
     expect(lines.find((l) => l.startsWith('✓ chat answered in'))).toBeDefined()
-    expect(lines.find((l) => l.startsWith('✓ tool call get_weather({"city":"Paris"}), native'))).toBeDefined()
+    expect(
+      lines.find((l) => l.startsWith('✓ tool call get_weather({"city":"Paris"}), native')),
+    ).toBeDefined()
     expect(lines.find((l) => /^✓ prompt cache [\d,]+ tokens reused/.test(l))).toBeDefined()
     expect(lines).toContain('1 of 1 backend URL ready for Claude Code.')
     expect(run.code).toBe(0)
@@ -49,9 +51,16 @@ describe('anyclaude doctor', () => {
 
   it('tells a tool call parsed from text apart from a native one', async () => {
     const dir = tempDir()
-    const run = await runCli(['doctor', '--no-cache', '--config', writeConfig(dir, text.url)], cleanEnv())
+    const run = await runCli(
+      ['doctor', '--no-cache', '--config', writeConfig(dir, text.url)],
+      cleanEnv(),
+    )
     const lines = checks(run.stdout)
-    expect(lines.find((l) => l.startsWith('✓ tool call get_weather({"city":"Paris"}), parsed from text by anyclaude'))).toBeDefined()
+    expect(
+      lines.find((l) =>
+        l.startsWith('✓ tool call get_weather({"city":"Paris"}), parsed from text by anyclaude'),
+      ),
+    ).toBeDefined()
     expect(lines).toContain('- prompt cache skipped (--no-cache)')
     expect(run.code).toBe(0)
   })

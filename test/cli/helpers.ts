@@ -14,7 +14,8 @@ export const ROOT = fileURLToPath(new URL('../../', import.meta.url))
 export const CLI = join(ROOT, 'dist', 'cli.js')
 
 export function assertBuilt(): void {
-  if (!existsSync(CLI)) throw new Error('dist/cli.js is missing: run `npm run build` before the CLI tests')
+  if (!existsSync(CLI))
+    throw new Error('dist/cli.js is missing: run `npm run build` before the CLI tests')
 }
 
 const made: string[] = []
@@ -32,7 +33,12 @@ export function cleanEnv(extra: Record<string, string | undefined> = {}): Record
   const env: Record<string, string> = {}
   for (const [k, v] of Object.entries(process.env)) {
     if (v === undefined) continue
-    if (/^(ANYCLAUDE_|ANTHROPIC_|CLAUDE_CODE_|MLX_TEXTGEN_|MLX_LM_|LMSTUDIO_|PROXY_ONLY$|FORCE_COLOR$)/.test(k)) continue
+    if (
+      /^(ANYCLAUDE_|ANTHROPIC_|CLAUDE_CODE_|MLX_TEXTGEN_|MLX_LM_|LMSTUDIO_|PROXY_ONLY$|FORCE_COLOR$)/.test(
+        k,
+      )
+    )
+      continue
     env[k] = v
   }
   env.NO_COLOR = '1'
@@ -40,11 +46,20 @@ export function cleanEnv(extra: Record<string, string | undefined> = {}): Record
   return env
 }
 
-export type Run = { code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }
+export type Run = {
+  code: number | null
+  signal: NodeJS.Signals | null
+  stdout: string
+  stderr: string
+}
 
 /** Spawns `node dist/cli.js ...args`; collects its output. */
 export function startCli(args: string[], env: Record<string, string>, cwd = ROOT) {
-  const child = spawn(process.execPath, [CLI, ...args], { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(process.execPath, [CLI, ...args], {
+    env,
+    cwd,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
   let stdout = ''
   let stderr = ''
   child.stdout.setEncoding('utf8').on('data', (d: string) => {
@@ -66,7 +81,11 @@ export function startCli(args: string[], env: Record<string, string>, cwd = ROOT
       return stderr
     },
     /** Resolves with the first match of `re` in stdout (or stderr), or rejects after `ms`. */
-    waitFor(re: RegExp, ms = 10_000, stream: 'stdout' | 'stderr' = 'stdout'): Promise<RegExpMatchArray> {
+    waitFor(
+      re: RegExp,
+      ms = 10_000,
+      stream: 'stdout' | 'stderr' = 'stdout',
+    ): Promise<RegExpMatchArray> {
       return new Promise((resolve, reject) => {
         const check = () => {
           const m = (stream === 'stdout' ? stdout : stderr).match(re)
@@ -140,7 +159,10 @@ export async function startFakeServer(options: FakeOptions = {}): Promise<FakeSe
       res.end(JSON.stringify(body))
     }
     if (req.method === 'GET' && path === '/v1/models')
-      return json(200, { object: 'list', data: [{ id: 'mlx-community/Fake-Coder-4bit', object: 'model', created: 1 }] })
+      return json(200, {
+        object: 'list',
+        data: [{ id: 'mlx-community/Fake-Coder-4bit', object: 'model', created: 1 }],
+      })
     if (req.method === 'GET' && path === '/health') return json(200, { status: 'ok' })
     if (req.method !== 'POST' || path !== '/v1/chat/completions') {
       res.writeHead(404, { 'content-type': 'text/plain' })
@@ -158,13 +180,24 @@ export async function startFakeServer(options: FakeOptions = {}): Promise<FakeSe
     if (tools.length > 0 && opts.tools === 'native') {
       frames.push(
         chunk({
-          tool_calls: [{ index: 0, id: 'call_1', type: 'function', function: { name: tools[0]!.function.name, arguments: '{"city": "Paris"}' } }],
+          tool_calls: [
+            {
+              index: 0,
+              id: 'call_1',
+              type: 'function',
+              function: { name: tools[0]!.function.name, arguments: '{"city": "Paris"}' },
+            },
+          ],
         }),
       )
       finish = 'tool_calls'
     } else if (tools.length > 0 && opts.tools === 'text') {
       const name = tools[0]!.function.name
-      frames.push(chunk({ content: `<tool_call>\n{"name": "${name}", "arguments": {"city": "Paris"}}\n</tool_call>` }))
+      frames.push(
+        chunk({
+          content: `<tool_call>\n{"name": "${name}", "arguments": {"city": "Paris"}}\n</tool_call>`,
+        }),
+      )
     } else {
       const text = opts.text ?? ''
       frames.push(chunk({ content: text.slice(0, 5) }), chunk({ content: text.slice(5) }))
@@ -205,13 +238,20 @@ export async function closedPort(): Promise<number> {
 /** A config file with one mlx-lm backend at `url`. */
 export function writeConfig(dir: string, url: string, extra: Record<string, unknown> = {}): string {
   const file = join(dir, 'anyclaude.json')
-  writeFileSync(file, JSON.stringify({ backends: [{ name: 'fake', kind: 'mlx-lm', url, apiKey: 'backend-secret' }], ...extra }))
+  writeFileSync(
+    file,
+    JSON.stringify({
+      backends: [{ name: 'fake', kind: 'mlx-lm', url, apiKey: 'backend-secret' }],
+      ...extra,
+    }),
+  )
   return file
 }
 
 /**
  * A stand-in `claude` (a node script): writes its arguments, its ANTHROPIC_ and CLAUDE_CODE_
- * environment and the proxy's /health to `$STANDIN_OUT`, prints a line, then exits with
+ * environment, the proxy's /health and (with `$STANDIN_ASK`) the proxy's answer to that prompt
+ * to `$STANDIN_OUT`, prints a line, then exits with
  * `$STANDIN_CODE`, or with `$STANDIN_WAIT` waits until SIGTERM (which it records in
  * `$STANDIN_OUT.sigterm` and answers with exit code 42).
  */
@@ -224,8 +264,16 @@ const fs = require('node:fs')
 const out = process.env.STANDIN_OUT
 process.on('SIGTERM', () => { fs.writeFileSync(out + '.sigterm', 'SIGTERM'); process.exit(42) })
 const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => /^(ANTHROPIC_|CLAUDE_CODE_)/.test(k)))
-fetch(process.env.ANTHROPIC_BASE_URL + '/health').then((r) => r.json()).catch((e) => ({ error: String(e) })).then((health) => {
-  fs.writeFileSync(out, JSON.stringify({ argv: process.argv.slice(2), env, health }))
+const base = process.env.ANTHROPIC_BASE_URL
+const ask = () => process.env.STANDIN_ASK
+  ? fetch(base + '/v1/messages', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: 'Bearer ' + process.env.ANTHROPIC_AUTH_TOKEN },
+      body: JSON.stringify({ model: process.env.ANTHROPIC_MODEL, max_tokens: 100, messages: [{ role: 'user', content: process.env.STANDIN_ASK }] }),
+    }).then((r) => r.json())
+  : Promise.resolve(undefined)
+Promise.all([fetch(base + '/health').then((r) => r.json()), ask()]).catch((e) => [{ error: String(e) }]).then(([health, answer]) => {
+  fs.writeFileSync(out, JSON.stringify({ argv: process.argv.slice(2), env, health, answer }))
   process.stdout.write('stand-in claude output\\n')
   if (process.env.STANDIN_WAIT) setInterval(() => {}, 1000)
   else process.exitCode = Number(process.env.STANDIN_CODE || 0)

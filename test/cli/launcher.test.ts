@@ -23,6 +23,7 @@ type Seen = {
   argv: string[]
   env: Record<string, string>
   health: { status?: string; backends?: { name: string; up: boolean }[] }
+  answer?: { content?: { type: string; text?: string }[] }
 }
 
 let fake: FakeServer
@@ -42,8 +43,14 @@ afterAll(async () => {
   removeTempDirs()
 })
 
+/** The stand-in first on PATH; TMPDIR (where the launcher's log file goes) a fresh folder. */
 const envFor = (out: string, extra: Record<string, string | undefined> = {}) =>
-  cleanEnv({ PATH: `${bin}${delimiter}${process.env.PATH ?? ''}`, STANDIN_OUT: out, ...extra })
+  cleanEnv({
+    PATH: `${bin}${delimiter}${process.env.PATH ?? ''}`,
+    TMPDIR: tempDir(),
+    STANDIN_OUT: out,
+    ...extra,
+  })
 
 describe('anyclaude (launcher)', () => {
   it('runs claude with its arguments and the proxy environment, and passes its exit code on', async () => {
@@ -52,6 +59,7 @@ describe('anyclaude (launcher)', () => {
       ['--config', config, '-p', 'hi', '--output-format', 'json'],
       envFor(out, {
         STANDIN_CODE: '7',
+        STANDIN_ASK: 'hello',
         ANTHROPIC_API_KEY: 'sk-ant-real-key',
         ANTHROPIC_AUTH_TOKEN: 'real-token',
         CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '0',
@@ -81,8 +89,13 @@ describe('anyclaude (launcher)', () => {
     })
     expect(seen.env.ANTHROPIC_API_KEY).toBeUndefined()
     expect(seen.env.CLAUDE_CODE_USE_BEDROCK).toBeUndefined()
-    // The proxy was serving while Claude Code ran.
+    // The proxy was serving while Claude Code ran, in front of the configured backend.
     expect(seen.health.backends).toEqual([expect.objectContaining({ name: 'fake', up: true })])
+    expect(seen.answer?.content).toEqual([{ type: 'text', text: 'Hello from the fake.' }])
+    // Its request line went to the log file, not to the terminal.
+    const logFile = run.stderr.match(/anyclaude: log file (\S+)/)![1]!
+    expect(readFileSync(logFile, 'utf8')).toMatch(/"path":"\/v1\/messages".*"status":200/)
+    expect(run.stderr).not.toContain('/v1/messages')
   })
 
   it('keeps user-set model variables, passes the proxy key, takes ANYCLAUDE_CLAUDE_BIN and --', async () => {
@@ -147,7 +160,10 @@ describe('anyclaude (launcher)', () => {
 
   it('says how to install Claude Code when it is missing, and exits 127', async () => {
     const dir = tempDir()
-    const run = await runCli(['--config', config, '-p', 'hi'], cleanEnv({ ANYCLAUDE_CLAUDE_BIN: join(dir, 'no-such-claude') }))
+    const run = await runCli(
+      ['--config', config, '-p', 'hi'],
+      cleanEnv({ ANYCLAUDE_CLAUDE_BIN: join(dir, 'no-such-claude'), TMPDIR: dir }),
+    )
     expect(run.code).toBe(127)
     expect(run.stderr).toContain('npm install -g @anthropic-ai/claude-code')
     expect(run.stdout).toBe('')

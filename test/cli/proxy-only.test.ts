@@ -31,7 +31,10 @@ afterAll(async () => {
 describe('anyclaude --proxy-only', () => {
   it('prints the listening line then the export lines, serves /health, stops on SIGTERM with 0', async () => {
     const dir = tempDir()
-    const cli = startCli(['--proxy-only', '--port', '0', '--config', writeConfig(dir, fake.url)], cleanEnv())
+    const cli = startCli(
+      ['--proxy-only', '--port', '0', '--config', writeConfig(dir, fake.url)],
+      cleanEnv(),
+    )
     try {
       const [, port] = await cli.waitFor(/^anyclaude listening on http:\/\/127\.0\.0\.1:(\d+)$/m)
       await cli.waitFor(/ANTHROPIC_AUTH_TOKEN/)
@@ -66,13 +69,23 @@ describe('anyclaude --proxy-only', () => {
       await cli.waitFor(/writing traces to/, 5000, 'stderr')
       const res = await fetch(`${url}/v1/messages`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-api-key': 'proxy-secret', 'x-claude-code-session-id': 's-1' },
-        body: JSON.stringify({ model: 'anyclaude-local', max_tokens: 50, stream: true, messages: [{ role: 'user', content: 'hi' }] }),
+        headers: {
+          'content-type': 'application/json',
+          'x-api-key': 'proxy-secret',
+          'x-claude-code-session-id': 's-1',
+        },
+        body: JSON.stringify({
+          model: 'anyclaude-local',
+          max_tokens: 50,
+          stream: true,
+          messages: [{ role: 'user', content: 'hi' }],
+        }),
       })
       expect(res.status).toBe(200)
       expect(await res.text()).toContain('message_stop')
       // The last record is written when the response body ends.
-      for (let i = 0; i < 50 && readdirSync(traces).length === 0; i++) await new Promise((r) => setTimeout(r, 20))
+      for (let i = 0; i < 50 && readdirSync(traces).length === 0; i++)
+        await new Promise((r) => setTimeout(r, 20))
       const files = readdirSync(traces)
       expect(files).toHaveLength(1)
       traceFile = join(traces, files[0]!)
@@ -85,7 +98,12 @@ describe('anyclaude --proxy-only', () => {
         .trim()
         .split('\n')
         .map((l) => (JSON.parse(l) as { kind: string }).kind)
-      expect(kinds).toEqual(['anthropic-request', 'upstream-request', 'upstream-stream', 'anthropic-stream'])
+      expect(kinds).toEqual([
+        'anthropic-request',
+        'upstream-request',
+        'upstream-stream',
+        'anthropic-stream',
+      ])
       expect(text).not.toContain('proxy-secret')
       expect(text).not.toContain('backend-secret')
       expect(text).toContain('[redacted]')
@@ -104,7 +122,10 @@ describe('anyclaude --proxy-only', () => {
     // In-process against a backend that now answers differently: the diff, exit code 1.
     fake.options.text = 'Goodbye from the fake.'
     try {
-      const again = await runCli(['replay', traceFile, '--config', config], cleanEnv({ ANYCLAUDE_API_KEY: 'proxy-secret' }))
+      const again = await runCli(
+        ['replay', traceFile, '--config', config],
+        cleanEnv({ ANYCLAUDE_API_KEY: 'proxy-secret' }),
+      )
       expect(again.code).toBe(1)
       expect(again.stdout).toContain('-Hello from the fake.')
       expect(again.stdout).toContain('+Goodbye from the fake.')

@@ -7,7 +7,11 @@ import Anthropic from '@anthropic-ai/sdk'
 import Anthropic094 from 'anthropic-sdk-0.94'
 import type { MiddlewareHandler } from 'hono'
 import { describe, expect, it } from 'vitest'
-import type { AnthropicMessage, ContentBlock, StopReason } from '../../src/translate/anthropic-types.js'
+import type {
+  AnthropicMessage,
+  ContentBlock,
+  StopReason,
+} from '../../src/translate/anthropic-types.js'
 import type { AppEnv } from '../../src/types.js'
 import { testApp } from '../helpers/app.js'
 import { type FakeHandler, textChunks, toolCallChunks } from '../helpers/fake-openai.js'
@@ -25,7 +29,11 @@ function setup(handler: FakeHandler) {
     hosts.push(c.req.header('host'))
     await next()
   }
-  const { app, fetch } = testApp(handler, {}, { generateId: (p) => `${p}${++ids}`, middleware: [recordHost] })
+  const { app, fetch } = testApp(
+    handler,
+    {},
+    { generateId: (p) => `${p}${++ids}`, middleware: [recordHost] },
+  )
   // Over a socket the client sends `Host: 127.0.0.1:8082`; in process it has to be added.
   const viaApp = (url: string | URL | Request, init?: RequestInit) => {
     const href = url instanceof Request ? url.url : String(url)
@@ -47,12 +55,20 @@ const TOOLS = [
   {
     name: 'Bash',
     description: 'Run a command',
-    input_schema: { type: 'object' as const, properties: { command: { type: 'string' } }, required: ['command'] },
+    input_schema: {
+      type: 'object' as const,
+      properties: { command: { type: 'string' } },
+      required: ['command'],
+    },
   },
   {
     name: 'Read',
     description: 'Read a file',
-    input_schema: { type: 'object' as const, properties: { file_path: { type: 'string' } }, required: ['file_path'] },
+    input_schema: {
+      type: 'object' as const,
+      properties: { file_path: { type: 'string' } },
+      required: ['file_path'],
+    },
   },
 ]
 
@@ -63,8 +79,20 @@ const params = (tools: boolean) => ({
   ...(tools ? { tools: TOOLS } : {}),
 })
 
-const USAGE = { prompt_tokens: 120, completion_tokens: 9, total_tokens: 129, prompt_tokens_details: { cached_tokens: 100 } }
-const usageChunk = { id: 'u', object: 'chat.completion.chunk', created: 1, model: 'm', choices: [], usage: USAGE }
+const USAGE = {
+  prompt_tokens: 120,
+  completion_tokens: 9,
+  total_tokens: 129,
+  prompt_tokens_details: { cached_tokens: 100 },
+}
+const usageChunk = {
+  id: 'u',
+  object: 'chat.completion.chunk',
+  created: 1,
+  model: 'm',
+  choices: [],
+  usage: USAGE,
+}
 
 const expected = (content: ContentBlock[], stop: StopReason): AnthropicMessage => ({
   id: 'msg_1',
@@ -74,7 +102,12 @@ const expected = (content: ContentBlock[], stop: StopReason): AnthropicMessage =
   content,
   stop_reason: stop,
   stop_sequence: null,
-  usage: { input_tokens: 20, output_tokens: 9, cache_creation_input_tokens: 0, cache_read_input_tokens: 100 },
+  usage: {
+    input_tokens: 20,
+    output_tokens: 9,
+    cache_creation_input_tokens: 0,
+    cache_read_input_tokens: 100,
+  },
 })
 
 /** The message as plain JSON; SDK 1.x adds `parsed_output: null` (no output format asked). */
@@ -84,7 +117,12 @@ function plain(message: unknown): unknown {
   return json
 }
 
-type Scenario = { name: string; tools: boolean; chunks: () => (Record<string, unknown> | string)[]; message: AnthropicMessage }
+type Scenario = {
+  name: string
+  tools: boolean
+  chunks: () => (Record<string, unknown> | string)[]
+  message: AnthropicMessage
+}
 
 const scenarios: Scenario[] = [
   {
@@ -96,7 +134,10 @@ const scenarios: Scenario[] = [
   {
     name: 'thinking, then text',
     tools: false,
-    chunks: () => [...textChunks(['The answer.'], { reasoning: ['Let me ', `think ${MB}`] }), usageChunk],
+    chunks: () => [
+      ...textChunks(['The answer.'], { reasoning: ['Let me ', `think ${MB}`] }),
+      usageChunk,
+    ],
     message: expected(
       [
         { type: 'thinking', thinking: `Let me think ${MB}`, signature: '' },
@@ -109,7 +150,10 @@ const scenarios: Scenario[] = [
     name: 'one tool call',
     tools: true,
     chunks: () => [
-      ...toolCallChunks([{ id: 'call_1', name: 'Bash', args: { command: `echo ${MB}` } }], { text: 'Running it.', fragment: 3 }),
+      ...toolCallChunks([{ id: 'call_1', name: 'Bash', args: { command: `echo ${MB}` } }], {
+        text: 'Running it.',
+        fragment: 3,
+      }),
       usageChunk,
     ],
     message: expected(
@@ -156,7 +200,7 @@ const errorChunks = () => [
 
 describe('conformance: streams read by the official SDKs', () => {
   describe.each(scenarios)('$name', ({ tools, chunks, message }) => {
-    it(`@anthropic-ai/sdk ${'current'}: messages.stream().finalMessage()`, async () => {
+    it('@anthropic-ai/sdk current: messages.stream().finalMessage()', async () => {
       const { current, hosts } = setup(() => ({ chunks: chunks() }))
       const final = await current.messages.stream(params(tools)).finalMessage()
       expect(plain(final)).toEqual(message)
@@ -214,7 +258,12 @@ describe('conformance: streams read by the official SDKs', () => {
         body: JSON.stringify({ ...params(false), stream: true }),
       })
       const frames = parseSse(await res.text())
-      expect(types(frames)).toEqual(['message_start', 'content_block_start', 'content_block_delta', 'error'])
+      expect(types(frames)).toEqual([
+        'message_start',
+        'content_block_start',
+        'content_block_delta',
+        'error',
+      ])
     })
   })
 })

@@ -1,5 +1,5 @@
 /** @module test/helpers/middleware: what every single-middleware test app shares. */
-import type { ErrorHandler, MiddlewareHandler } from 'hono'
+import type { ErrorHandler } from 'hono'
 import { errorBody, toProxyError } from '../../src/errors.js'
 import type { AppEnv } from '../../src/types.js'
 
@@ -17,11 +17,3 @@ export const postJson = (body: unknown, headers: Record<string, string> = {}): R
   headers: { 'content-type': 'application/json', ...headers },
   body: typeof body === 'string' ? body : JSON.stringify(body),
 })
-
-/** Sets context variables that an earlier middleware would have set, for a middleware alone. */
-export const preset =
-  (vars: Partial<AppEnv['Variables']>): MiddlewareHandler<AppEnv> =>
-  async function preset(c, next) {
-    for (const [k, v] of Object.entries(vars)) c.set(k as keyof AppEnv['Variables'], v as never)
-    await next()
-  }

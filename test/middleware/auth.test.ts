@@ -22,7 +22,12 @@ describe('middleware: auth', () => {
     })
 
     it('accepts any key, or none (Claude Code always sends a placeholder)', async () => {
-      for (const headers of [{}, { 'x-api-key': 'anything' }, { authorization: 'Bearer whatever' }]) {
+      const variants: Record<string, string>[] = [
+        {},
+        { 'x-api-key': 'anything' },
+        { authorization: 'Bearer whatever' },
+      ]
+      for (const headers of variants) {
         const res = await app.request('/v1/messages', postJson({}, headers))
         expect(res.status).toBe(200)
         expect(await res.json()).toEqual({ ok: true })

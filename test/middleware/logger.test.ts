@@ -53,7 +53,16 @@ describe('middleware: logger', () => {
     expect(log.lines).toHaveLength(1)
     const [line] = log.lines
     expect(line).toMatchObject({ level: 'info', msg: 'request' })
-    expect(line!.obj).toMatchObject({ id: 'req_1', method: 'POST', path: '/v1/messages', status: 200, ms: 42, backend: 'mlx-lm', ttfbMs: 7, outputTokens: 3 })
+    expect(line!.obj).toMatchObject({
+      id: 'req_1',
+      method: 'POST',
+      path: '/v1/messages',
+      status: 200,
+      ms: 42,
+      backend: 'mlx-lm',
+      ttfbMs: 7,
+      outputTokens: 3,
+    })
     // Empty warnings and the internal `done` promise stay out of the line.
     expect(line!.obj.warnings).toBeUndefined()
     expect(line!.obj.done).toBeUndefined()
@@ -62,7 +71,10 @@ describe('middleware: logger', () => {
   it('never logs headers or bodies', async () => {
     await app.request(
       '/v1/messages',
-      postJson({ secret: 'body-secret' }, { 'x-api-key': 'sk-secret-key', authorization: 'Bearer sk-secret-bearer' }),
+      postJson(
+        { secret: 'body-secret' },
+        { 'x-api-key': 'sk-secret-key', authorization: 'Bearer sk-secret-bearer' },
+      ),
     )
     const text = JSON.stringify(log.lines)
     expect(text).not.toContain('sk-secret')

@@ -30,7 +30,9 @@ describe('middleware: request-id', () => {
   })
 
   it('gives every request its own id', async () => {
-    const ids = await Promise.all(Array.from({ length: 50 }, () => app.request('/ok').then((r) => r.headers.get('request-id'))))
+    const ids = await Promise.all(
+      Array.from({ length: 50 }, async () => (await app.request('/ok')).headers.get('request-id')),
+    )
     expect(new Set(ids).size).toBe(50)
   })
 

@@ -5,13 +5,19 @@ import { MessagesRequestSchema } from '../../src/schemas/anthropic.js'
 import type { AppEnv } from '../../src/types.js'
 import { onError, postJson } from '../helpers/middleware.js'
 
-const valid = { model: 'claude-sonnet-4-5', max_tokens: 100, messages: [{ role: 'user', content: 'hi' }] }
+const valid = {
+  model: 'claude-sonnet-4-5',
+  max_tokens: 100,
+  messages: [{ role: 'user', content: 'hi' }],
+}
 
 describe('middleware: validate', () => {
   let app: Hono<AppEnv>
   beforeEach(() => {
     app = new Hono<AppEnv>()
-    app.post('/v1/messages', validate({ schema: MessagesRequestSchema }), (c) => c.json({ body: c.var.body }))
+    app.post('/v1/messages', validate({ schema: MessagesRequestSchema }), (c) =>
+      c.json({ body: c.var.body }),
+    )
     app.onError(onError)
   })
 
@@ -33,8 +39,16 @@ describe('middleware: validate', () => {
     ['max_tokens', { ...valid, max_tokens: '100' }, /^max_tokens: /],
     ['model', { ...valid, model: 42 }, /^model: /],
     ['a missing model', { max_tokens: 1, messages: [] }, /^model: /],
-    ['messages.0.role', { ...valid, messages: [{ role: 'bot', content: 'hi' }] }, /^messages\.0\.role: /],
-    ['messages.0.content', { ...valid, messages: [{ role: 'user', content: 7 }] }, /^messages\.0\.content/],
+    [
+      'messages.0.role',
+      { ...valid, messages: [{ role: 'bot', content: 'hi' }] },
+      /^messages\.0\.role: /,
+    ],
+    [
+      'messages.0.content',
+      { ...valid, messages: [{ role: 'user', content: 7 }] },
+      /^messages\.0\.content/,
+    ],
     ['stream', { ...valid, stream: 'yes' }, /^stream: /],
     ['tools.0.name', { ...valid, tools: [{ name: '', input_schema: {} }] }, /^tools\.0\.name: /],
   ])('answers 400 naming %s when its type is wrong', async (_, body, field) => {
@@ -48,7 +62,10 @@ describe('middleware: validate', () => {
       betas_from_the_future: true,
       messages: [
         { role: 'user', content: [{ type: 'text', text: 'hi', extra: 1 }] },
-        { role: 'assistant', content: [{ type: 'server_tool_use', id: 'srvtoolu_1', name: 'web_search', input: {} }] },
+        {
+          role: 'assistant',
+          content: [{ type: 'server_tool_use', id: 'srvtoolu_1', name: 'web_search', input: {} }],
+        },
         { role: 'user', content: [{ type: 'brand_new_block', payload: { a: 1 } }] },
       ],
     }
@@ -63,12 +80,19 @@ describe('middleware: validate', () => {
     ['a form post', 'application/x-www-form-urlencoded'],
   ])('answers 400 for %s', async (_, type) => {
     const headers: Record<string, string> = type ? { 'content-type': type } : {}
-    const res = await app.request('/v1/messages', { method: 'POST', headers, body: JSON.stringify(valid) })
+    const res = await app.request('/v1/messages', {
+      method: 'POST',
+      headers,
+      body: JSON.stringify(valid),
+    })
     expect(await error400(res)).toMatch(/content-type must be application\/json/)
   })
 
   it('accepts application/json with a charset', async () => {
-    const res = await app.request('/v1/messages', postJson(valid, { 'content-type': 'application/json; charset=utf-8' }))
+    const res = await app.request(
+      '/v1/messages',
+      postJson(valid, { 'content-type': 'application/json; charset=utf-8' }),
+    )
     expect(res.status).toBe(200)
   })
 })

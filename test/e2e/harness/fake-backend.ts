@@ -74,13 +74,27 @@ export function textOf(content: unknown): string {
   return ''
 }
 
+const TOOL_RESPONSE = /<tool_response>\n?([\s\S]*?)\n?<\/tool_response>/g
+
+/**
+ * Tool results in a message: a `tool` message, or a user message of `<tool_response>` blocks (how
+ * anyclaude replays history to MLX-Textgen, whose tool-less templates lose native tool turns, §7.2).
+ */
+function resultsIn(m: ChatMessage): string[] | undefined {
+  if (m.role === 'tool') return [textOf(m.content)]
+  const text = textOf(m.content)
+  if (m.role === 'user' && text.trimStart().startsWith('<tool_response>'))
+    return [...text.matchAll(TOOL_RESPONSE)].map((x) => x[1] ?? '')
+  return undefined
+}
+
 /** Where the current user turn starts: the last user message that is not a tool-result follow-up. */
 function promptIndex(messages: ChatMessage[]): number {
   for (let i = messages.length - 1; i >= 0; i--) {
     const m = messages[i]!
     const prev = messages[i - 1]
-    if (m.role !== 'user') continue
-    if (prev && (prev.role === 'tool' || (prev.role === 'assistant' && prev.tool_calls?.length)))
+    if (m.role !== 'user' || resultsIn(m)) continue
+    if (prev && (resultsIn(prev) || (prev.role === 'assistant' && prev.tool_calls?.length)))
       continue
     return i
   }
@@ -89,8 +103,8 @@ function promptIndex(messages: ChatMessage[]): number {
 
 /**
  * The state of the conversation's current turn as the backend sees it.
- * @returns `rounds`: assistant answers since the prompt; `toolResults`: the `tool` messages after
- * the last assistant answer (empty when the last thing is the user's prompt)
+ * @returns `rounds`: assistant answers since the prompt; `toolResults`: the results after the
+ * last assistant answer (empty when the last thing is the user's prompt)
  */
 export function turnOf(body: ChatBody): { prompt: string; rounds: number; toolResults: string[] } {
   const msgs = body.messages
@@ -103,13 +117,31 @@ export function turnOf(body: ChatBody): { prompt: string; rounds: number; toolRe
     if (m.role === 'assistant') lastAssistant = i
   })
   const toolResults =
-    lastAssistant < 0
-      ? []
-      : after
-          .slice(lastAssistant + 1)
-          .filter((m) => m.role === 'tool')
-          .map((m) => textOf(m.content))
+    lastAssistant < 0 ? [] : after.slice(lastAssistant + 1).flatMap((m) => resultsIn(m) ?? [])
   return { prompt, rounds, toolResults }
+}
+
+/** Every tool call in the history: native `tool_calls`, or `<tool_call>` JSON text (MLX-Textgen history). */
+export function historyCalls(body: ChatBody): ToolCall[] {
+  const calls: ToolCall[] = []
+  for (const m of body.messages) {
+    if (m.role !== 'assistant') continue
+    for (const c of m.tool_calls ?? [])
+      calls.push({
+        name: c.function?.name ?? '',
+        arguments: JSON.parse(c.function?.arguments || '{}'),
+      })
+    for (const x of textOf(m.content).matchAll(/<tool_call>\s*(\{[\s\S]*?\})\s*<\/tool_call>/g)) {
+      const parsed = JSON.parse(x[1]!) as { name: string; arguments: Record<string, unknown> }
+      calls.push({ name: parsed.name, arguments: parsed.arguments })
+    }
+  }
+  return calls
+}
+
+/** Every tool result in the history, in order. */
+export function historyResults(body: ChatBody): string[] {
+  return body.messages.flatMap((m) => resultsIn(m) ?? [])
 }
 
 /**
@@ -132,7 +164,10 @@ function callAsText(call: ToolCall, format: 'hermes' | 'qwen3-coder'): string {
   if (format === 'hermes')
     return `<tool_call>\n${JSON.stringify({ name: call.name, arguments: call.arguments })}\n</tool_call>`
   const params = Object.entries(call.arguments)
-    .map(([k, v]) => `<parameter=${k}>\n${typeof v === 'string' ? v : JSON.stringify(v)}\n</parameter>`)
+    .map(
+      ([k, v]) =>
+        `<parameter=${k}>\n${typeof v === 'string' ? v : JSON.stringify(v)}\n</parameter>`,
+    )
     .join('\n')
   return `<tool_call>\n<function=${call.name}>\n${params}\n</function>\n</tool_call>`
 }
@@ -158,6 +193,8 @@ export class FakeBackend {
   readonly model: string
   script: Script
   readonly requests: RecordedRequest[] = []
+  /** Chat requests answered by the script; later ones get a plain text that ends the turn. */
+  requestLimit = 25
   #server: Server | undefined
   #sockets = new Set<Socket>()
   #port = 0
@@ -211,7 +248,12 @@ export class FakeBackend {
     const path = (req.url ?? '/').split('?')[0]!
     let raw = ''
     for await (const piece of req) raw += piece
-    if (req.method === 'GET') return this.#get(path, res)
+    if (req.method === 'GET') {
+      const [status, value] = this.#get(path)
+      res.writeHead(status, { 'content-type': 'application/json' })
+      res.end(JSON.stringify(value))
+      return
+    }
     if (req.method !== 'POST' || !path.endsWith('/chat/completions')) {
       res.writeHead(404, { 'content-type': 'application/json' })
       res.end(JSON.stringify({ error: 'Not Found' }))
@@ -223,6 +265,24 @@ export class FakeBackend {
     } catch {
       res.writeHead(400, { 'content-type': 'application/json' })
       res.end(JSON.stringify({ error: 'Invalid JSON in request body' }))
+      return
+    }
+    // MLX-Textgen: `max_tokens: Field(default=4096, ge=1, le=32000)`, so FastAPI answers 422 outside.
+    const max = body.max_tokens
+    if (this.style === 'mlx-textgen' && typeof max === 'number' && (max < 1 || max > 32_000)) {
+      res.writeHead(422, { 'content-type': 'application/json' })
+      res.end(
+        JSON.stringify({
+          detail: [
+            {
+              type: 'less_than_equal',
+              loc: ['body', 'max_tokens'],
+              msg: 'Input should be less than or equal to 32000',
+              input: max,
+            },
+          ],
+        }),
+      )
       return
     }
     let settle = () => {}
@@ -246,61 +306,66 @@ export class FakeBackend {
     res.on('finish', () => {
       record.finished = true
     })
-    const answer = this.script(body)
+    // A script that never finishes the turn would keep Claude Code looping at full speed.
+    const answer: Answer =
+      this.chats.length > this.requestLimit
+        ? { text: 'FAKE BACKEND: REQUEST LIMIT REACHED' }
+        : this.script(body)
     if (body.stream) await this.#stream(res, body, answer)
     else this.#json(res, body, answer)
   }
 
-  #get(path: string, res: ServerResponse): void {
-    const json = (status: number, value: unknown) => {
-      res.writeHead(status, { 'content-type': 'application/json' })
-      res.end(JSON.stringify(value))
-    }
+  /** GET endpoints: what anyclaude's probe reads (`/v1/models` and each server's own). */
+  #get(path: string): [number, unknown] {
     const created = Math.floor(Date.now() / 1000)
+    const list = (data: unknown[]) => [200, { object: 'list', data }] as [number, unknown]
     if (path === '/v1/models') {
       // The /v1/models entry shapes are what anyclaude's detection fingerprints (detect.ts).
       if (this.style === 'mlx-textgen')
         // MLX-Textgen: {id, object, created, owned_by: null, permission: [], root: 'root'} (engine.py).
-        return json(200, {
-          object: 'list',
-          data: [{ id: this.model, object: 'model', created, owned_by: null, permission: [], root: 'root' }],
-        })
-      if (this.style === 'mlx-lm')
-        // mlx-lm: {id, object, created} only, one per MLX repo in the HF cache (server.py).
-        return json(200, { object: 'list', data: [{ id: this.model, object: 'model', created }] })
-      return json(200, {
-        object: 'list',
-        data: [{ id: this.model, object: 'model', owned_by: 'organization_owner' }],
-      })
-    }
-    // mlx-lm: GET /health → {"status": "ok"}.
-    if (path === '/health' && this.style === 'mlx-lm') return json(200, { status: 'ok' })
-    // LM Studio: /api/v0/models lists downloaded models with state and context lengths.
-    if (path === '/api/v0/models' && this.style === 'lmstudio')
-      return json(200, {
-        object: 'list',
-        data: [
+        return list([
           {
             id: this.model,
             object: 'model',
-            type: 'llm',
-            publisher: 'fake',
-            arch: 'qwen3',
-            compatibility_type: 'gguf',
-            quantization: 'Q4_K_M',
-            state: 'loaded',
-            max_context_length: 262144,
-            loaded_context_length: 131072,
+            created,
+            owned_by: null,
+            permission: [],
+            root: 'root',
           },
-        ],
-      })
-    return json(404, { error: 'Not Found' })
+        ])
+      if (this.style === 'mlx-lm')
+        // mlx-lm: {id, object, created} only, one per MLX repo in the HF cache (server.py).
+        return list([{ id: this.model, object: 'model', created }])
+      return list([{ id: this.model, object: 'model', owned_by: 'organization_owner' }])
+    }
+    // mlx-lm: GET /health → {"status": "ok"}.
+    if (path === '/health' && this.style === 'mlx-lm') return [200, { status: 'ok' }]
+    // LM Studio: /api/v0/models lists downloaded models with state and context lengths.
+    if (path === '/api/v0/models' && this.style === 'lmstudio')
+      return list([
+        {
+          id: this.model,
+          object: 'model',
+          type: 'llm',
+          publisher: 'fake',
+          arch: 'qwen3',
+          compatibility_type: 'gguf',
+          quantization: 'Q4_K_M',
+          state: 'loaded',
+          max_context_length: 262144,
+          loaded_context_length: 131072,
+        },
+      ])
+    return [404, { error: 'Not Found' }]
   }
 
   #json(res: ServerResponse, body: ChatBody, answer: Answer): void {
     const calls = this.#nativeCalls(answer)
     const text = this.#content(answer)
-    const message: Record<string, unknown> = { role: 'assistant', content: calls.length ? null : text }
+    const message: Record<string, unknown> = {
+      role: 'assistant',
+      content: calls.length ? null : text,
+    }
     if (calls.length) message.tool_calls = calls.map((c, i) => this.#wireCall(c, i, false))
     if (this.style === 'mlx-lm') message.reasoning = answer.reasoning ?? ''
     const finish = calls.length ? 'tool_calls' : 'stop'
@@ -342,7 +407,12 @@ export class FakeBackend {
     if (this.style === 'mlx-lm')
       // mlx-lm: id is a UUID; `index` only in streams (server.py format_tool_call).
       return { function: fn, type: 'function', id: randomUUID(), ...(stream && { index }) }
-    return { index, id: String(100_000_000 + Math.floor(Math.random() * 899_999_999)), type: 'function', function: fn }
+    return {
+      index,
+      id: String(100_000_000 + Math.floor(Math.random() * 899_999_999)),
+      type: 'function',
+      function: fn,
+    }
   }
 
   async #stream(res: ServerResponse, body: ChatBody, answer: Answer): Promise<void> {
@@ -382,7 +452,10 @@ export class FakeBackend {
       yield chunk({ role: 'assistant', content: piece, tool_calls: [] }, null)
     const call = calls[0]
     if (call)
-      yield chunk({ role: 'assistant', content: null, tool_calls: [this.#wireCall(call, 0, true)] }, 'tool_calls')
+      yield chunk(
+        { role: 'assistant', content: null, tool_calls: [this.#wireCall(call, 0, true)] },
+        'tool_calls',
+      )
     else yield chunk({ role: 'assistant', content: '', tool_calls: [] }, 'stop')
     // MLX-Textgen 0.1.x server.py writes the last line without the blank line that ends an event.
     yield 'data: [DONE]'
@@ -398,7 +471,12 @@ export class FakeBackend {
     const id = `chatcmpl-${randomUUID()}`
     const created = Math.floor(Date.now() / 1000)
     const model = body.model ?? 'default_model'
-    const base = { id, system_fingerprint: '0.31.0-0.29.0-macOS-15.5-arm64-applegpu_g15s', created, model }
+    const base = {
+      id,
+      system_fingerprint: '0.31.0-0.29.0-macOS-15.5-arm64-applegpu_g15s',
+      created,
+      model,
+    }
     const chunk = (delta: Partial<Record<string, unknown>>, finish: string | null) => ({
       ...base,
       object: 'chat.completion.chunk',
@@ -413,7 +491,8 @@ export class FakeBackend {
     yield ': keepalive 512/1024\n\n'
     yield ': keepalive 1024/1024\n\n'
     for (const piece of split(answer.reasoning ?? '', 2)) yield chunk({ reasoning: piece }, null)
-    for (const piece of split(this.#content(answer), answer.textChunks ?? 3)) yield chunk({ content: piece }, null)
+    for (const piece of split(this.#content(answer), answer.textChunks ?? 3))
+      yield chunk({ content: piece }, null)
     const calls = this.#nativeCalls(answer)
     if (calls.length)
       yield chunk({ tool_calls: calls.map((c, i) => this.#wireCall(c, i, true)) }, null)
@@ -452,18 +531,37 @@ export class FakeBackend {
     })
     yield chunk({ role: 'assistant', content: '' }, null)
     if (answer.reasoning)
-      for (const piece of split(answer.reasoning, 2)) yield chunk({ reasoning_content: piece }, null)
-    for (const piece of split(this.#content(answer), answer.textChunks ?? 3)) yield chunk({ content: piece }, null)
+      for (const piece of split(answer.reasoning, 2))
+        yield chunk({ reasoning_content: piece }, null)
+    for (const piece of split(this.#content(answer), answer.textChunks ?? 3))
+      yield chunk({ content: piece }, null)
     const calls = this.#nativeCalls(answer)
     const chunks: Chunk[] = []
     calls.forEach((call, index) => {
       const wire = this.#wireCall(call, index, true) as { id: string }
       const args = JSON.stringify(call.arguments)
       chunks.push(
-        chunk({ tool_calls: [{ index, id: wire.id, type: 'function', function: { name: call.name, arguments: '' } }] }, null),
+        chunk(
+          {
+            tool_calls: [
+              {
+                index,
+                id: wire.id,
+                type: 'function',
+                function: { name: call.name, arguments: '' },
+              },
+            ],
+          },
+          null,
+        ),
       )
       for (const piece of split(args, 4))
-        chunks.push(chunk({ tool_calls: [{ index, type: 'function', function: { name: '', arguments: piece } }] }, null))
+        chunks.push(
+          chunk(
+            { tool_calls: [{ index, type: 'function', function: { name: '', arguments: piece } }] },
+            null,
+          ),
+        )
     })
     yield* chunks
     yield chunk({}, calls.length ? 'tool_calls' : 'stop')

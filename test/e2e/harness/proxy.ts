@@ -31,6 +31,8 @@ export type RunningProxy = {
   stderr: string[]
   /** The parsed JSON log lines for POST /v1/messages. */
   messageLogs(): RequestLog[]
+  /** Waits until there are at least `count` such lines (a stream's line is written when it ends). */
+  waitForMessageLogs(count: number, timeoutMs?: number): Promise<RequestLog[]>
   stop(): Promise<void>
 }
 
@@ -66,7 +68,10 @@ export async function startProxy(config: Record<string, unknown>): Promise<Runni
 
   const url = await new Promise<string>((resolveUrl, reject) => {
     let out = ''
-    const timer = setTimeout(() => reject(new Error(`anyclaude did not start:\n${stderr.join('\n')}`)), 20_000)
+    const timer = setTimeout(
+      () => reject(new Error(`anyclaude did not start:\n${stderr.join('\n')}`)),
+      20_000,
+    )
     child.stdout?.setEncoding('utf8')
     child.stdout?.on('data', (d: string) => {
       out += d
@@ -82,22 +87,32 @@ export async function startProxy(config: Record<string, unknown>): Promise<Runni
     })
   })
 
+  const messageLogs = (): RequestLog[] => {
+    const out: RequestLog[] = []
+    for (const line of stderr) {
+      if (!line.startsWith('{')) continue
+      try {
+        const parsed = JSON.parse(line) as RequestLog
+        if (parsed.msg === 'request' && parsed.path === '/v1/messages') out.push(parsed)
+      } catch {
+        // not a log line
+      }
+    }
+    return out
+  }
+
   return {
     url,
     port: Number(new URL(url).port),
     stderr,
-    messageLogs() {
-      const out: RequestLog[] = []
-      for (const line of stderr) {
-        if (!line.startsWith('{')) continue
-        try {
-          const parsed = JSON.parse(line) as RequestLog
-          if (parsed.msg === 'request' && parsed.path === '/v1/messages') out.push(parsed)
-        } catch {
-          // not a log line
-        }
+    messageLogs,
+    async waitForMessageLogs(count, timeoutMs = 5_000) {
+      const until = Date.now() + timeoutMs
+      for (;;) {
+        const logs = messageLogs()
+        if (logs.length >= count || Date.now() > until) return logs
+        await new Promise((r) => setTimeout(r, 50))
       }
-      return out
     },
     async stop() {
       if (child.exitCode === null && child.signalCode === null) {

@@ -56,7 +56,7 @@ const message = (content: ContentBlock[], stop: StopReason, u: Usage): Anthropic
 })
 const done = (m: AnthropicMessage): Folded => ({ message: m, complete: true })
 
-type Case = { name: string; sse: string; expected: Folded; toolIds?: number }
+type Case = { name: string; sse: string; expected: Folded }
 
 const args1 = JSON.stringify({ command: `echo ${MB}`, description: 'print' })
 
@@ -470,7 +470,12 @@ const cases: Case[] = [
       text('call>\n'),
       text('<function=Re'),
       chunk({}),
-      tc({ index: 0, id: 'call_r', type: 'function', function: { name: 'Read', arguments: '{"file_path":"/r"}' } }),
+      tc({
+        index: 0,
+        id: 'call_r',
+        type: 'function',
+        function: { name: 'Read', arguments: '{"file_path":"/r"}' },
+      }),
       finish('tool_calls'),
     ]),
     expected: done(
@@ -497,9 +502,19 @@ const cases: Case[] = [
     ]),
     expected: done(
       message(
-        [{ type: 'text', text: `Use the <tool_call> tag, a < b, and <function=f> too. ${'x'.repeat(300)} <tool_call>` }],
+        [
+          {
+            type: 'text',
+            text: `Use the <tool_call> tag, a < b, and <function=f> too. ${'x'.repeat(300)} <tool_call>`,
+          },
+        ],
         'end_turn',
-        usage(1000, est(`Use the <tool_call> tag, a < b, and <function=f> too. ${'x'.repeat(300)} <tool_call>`)),
+        usage(
+          1000,
+          est(
+            `Use the <tool_call> tag, a < b, and <function=f> too. ${'x'.repeat(300)} <tool_call>`,
+          ),
+        ),
       ),
     ),
   },

@@ -3,10 +3,11 @@
  * decodeSse → openAIStreamToParts → AnthropicEventBuilder, cut at every awkward place.
  * Partial recordings (`*.partial.*`, `*.excerpt.*`) are checked for what they contain only.
  */
+import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import type { ContentBlock, StopReason, Usage } from '../../../src/translate/anthropic-types.js'
 import { createTextToolCallParser } from '../../../src/toolcalls/parser.js'
 import type { TextToolCallParserOptions } from '../../../src/toolcalls/types.js'
+import type { ContentBlock, StopReason, Usage } from '../../../src/translate/anthropic-types.js'
 import { TextToolCallRescue } from '../../../src/translate/rescue.js'
 import {
   eventLines,
@@ -32,14 +33,18 @@ const complete = (content: ContentBlock[], stop: StopReason, u: Usage): Folded =
   message: { ...START, content, stop_reason: stop, usage: u },
   complete: true,
 })
-const CUT = { type: 'api_error', message: 'the backend stream ended before the answer was complete' }
+const CUT = {
+  type: 'api_error',
+  message: 'the backend stream ended before the answer was complete',
+}
 const cut = (content: ContentBlock[]): Folded => ({
   message: { ...START, content },
   error: CUT,
   complete: false,
 })
 
-const HARMONY_ANALYSIS = 'User says "test". Likely wants a test response. We\'ll respond acknowledging.'
+const HARMONY_ANALYSIS =
+  'User says "test". Likely wants a test response. We\'ll respond acknowledging.'
 const HARMONY_FINAL = 'Got it! If you have any questions or need assistance, just let me know.'
 const WEATHER_TEXT = 'Hi there! Let me check the current weather for Washington DC for you.\n'
 
@@ -69,7 +74,12 @@ const EXPECTED: Record<string, Folded> = {
   'llamacpp-qwen3coder-markup-leak-then-tool-call.chunks.jsonl': complete(
     [
       { type: 'text', text: WEATHER_TEXT },
-      { type: 'tool_use', id: 'CALL_ID', name: 'get_current_weather', input: { location: 'Washington DC' } },
+      {
+        type: 'tool_use',
+        id: 'CALL_ID',
+        name: 'get_current_weather',
+        input: { location: 'Washington DC' },
+      },
     ],
     'tool_use',
     usage(15, 35, 314),
@@ -85,7 +95,11 @@ const EXPECTED: Record<string, Folded> = {
     { type: 'thinking', thinking: 'le? An', signature: '' },
   ]),
   // Only a "\n" before the stop: a whitespace-only text block is never opened.
-  'lmstudio-gemma2-stop-no-usage.partial.chunks.jsonl': complete([], 'end_turn', usage(1000, est('\n'))),
+  'lmstudio-gemma2-stop-no-usage.partial.chunks.jsonl': complete(
+    [],
+    'end_turn',
+    usage(1000, est('\n')),
+  ),
   'ollama-0.13.5-qwen3-reasoning-head.partial.sse': cut([
     { type: 'thinking', thinking: 'Okay, the', signature: '' },
   ]),
@@ -177,7 +191,8 @@ describe('recorded backend streams → Anthropic events', () => {
 
     it('gives identical results however the bytes are cut', async () => {
       const whole = await translateOpenAI([bytes])
-      for (const split of SPLITS) expect(await translateOpenAI(split.pieces(bytes)), split.name).toEqual(whole)
+      for (const split of SPLITS)
+        expect(await translateOpenAI(split.pieces(bytes)), split.name).toEqual(whole)
     })
   })
 })
@@ -223,5 +238,32 @@ describe('recorded streams with the text-format rescue', () => {
       for (const split of SPLITS)
         expect(await translateOpenAI(split.pieces(bytes), options), split.name).toEqual(whole)
     })
+  })
+})
+
+describe('recorded streams cut at arbitrary byte positions (property)', () => {
+  it('always translate the same', async () => {
+    const wholes = new Map<string, unknown>()
+    for (const name of STREAM_FIXTURES)
+      wholes.set(name, await translateOpenAI([loadStreamFixture(name)]))
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom(...STREAM_FIXTURES),
+        fc.array(fc.nat(), { maxLength: 40 }),
+        fc.boolean(),
+        async (name, cuts, crlf) => {
+          let bytes = loadStreamFixture(name)
+          if (crlf)
+            bytes = new TextEncoder().encode(new TextDecoder().decode(bytes).replace(/\n/g, '\r\n'))
+          const points = [...new Set(cuts.map((c) => c % (bytes.length + 1)))].sort((a, b) => a - b)
+          const pieces = [0, ...points, bytes.length]
+            .slice(0, -1)
+            .map((p, i, all) => bytes.subarray(p, [...all.slice(1), bytes.length][i]))
+            .filter((p) => p.length > 0)
+          expect(await translateOpenAI(pieces)).toEqual(wholes.get(name))
+        },
+      ),
+      { numRuns: 200, seed: 20260601 },
+    )
   })
 })

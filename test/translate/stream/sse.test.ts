@@ -12,7 +12,9 @@ const decode = (text: string, sizes?: number[]) => {
 
 describe('decodeSse', () => {
   it('yields data events with their names, skipping comments and blank events', async () => {
-    const items = await decode(': keepalive 10/200\n\nevent: ping\ndata: {"a":1}\n\ndata: x\n\n\n\n')
+    const items = await decode(
+      ': keepalive 10/200\n\nevent: ping\ndata: {"a":1}\n\ndata: x\n\n\n\n',
+    )
     expect(items).toEqual([
       { kind: 'event', event: 'ping', data: '{"a":1}' },
       { kind: 'event', event: undefined, data: 'x' },
@@ -55,7 +57,9 @@ describe('decodeSse', () => {
 
 describe('sse-encode', () => {
   it('writes exactly `event: <type>\\ndata: <json>\\n\\n`', () => {
-    expect(encodeEvent({ type: 'message_stop' })).toBe('event: message_stop\ndata: {"type":"message_stop"}\n\n')
+    expect(encodeEvent({ type: 'message_stop' })).toBe(
+      'event: message_stop\ndata: {"type":"message_stop"}\n\n',
+    )
     expect(
       encodeEvents([
         { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'a\nb "é"' } },
