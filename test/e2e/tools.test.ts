@@ -57,7 +57,10 @@ const run = (prompt: string, args: string[] = []) =>
  * Who answered each POST /v1/messages since the test began: the `x-anyclaude-backend` header
  * Claude Code received, and the backend named by anyclaude's log line.
  */
-async function answeredBy(): Promise<{ header: (string | undefined)[]; log: (string | undefined)[] }> {
+async function answeredBy(): Promise<{
+  header: (string | undefined)[]
+  log: (string | undefined)[]
+}> {
   const header = tap.seen
     .filter((t) => t.method === 'POST' && t.path.startsWith('/v1/messages'))
     .map((t) => t.headers['x-anyclaude-backend'])
@@ -242,5 +245,27 @@ describe('Claude Code → anyclaude → fake backends', () => {
     ])
     expect(historyResults(history).map((r) => r.trim())).toEqual([word])
     expect(turnOf(textgen.chats[2]!.body).prompt).toContain('what word did I ask you to remember?')
+  })
+
+  it('MLX-Textgen down: the tool turn fails over to LM Studio, the next tool backend', async () => {
+    ws = makeWorkspace('failover')
+    const port = textgen.port
+    await textgen.stop()
+    try {
+      lmstudio.script = steps([
+        { toolCalls: [{ name: 'Bash', arguments: { command: 'echo via-lmstudio' } }] },
+      ])
+      const r = await run('run it')
+      expect(r.code, describeRun(r)).toBe(0)
+      expect(r.json?.result).toBe('TOOL_RESULT_SEEN: via-lmstudio')
+      expect(lmstudio.chats).toHaveLength(2)
+      expect(mlxLm.chats).toHaveLength(0)
+      expect(await answeredBy()).toEqual(all('lmstudio', 2))
+      // The first request tried MLX-Textgen (connection refused) before LM Studio answered.
+      const [first] = (await proxy.waitForMessageLogs(logsBefore + 1)).slice(logsBefore)
+      expect(first?.tried).toEqual(['mlx-textgen', 'lmstudio'])
+    } finally {
+      await textgen.start(port)
+    }
   })
 })

@@ -132,7 +132,7 @@ function encode(body: Record<string, Json>, op: TextOp): Uint8Array<ArrayBuffer>
 }
 
 describe('fuzz: mutated Claude Code requests', () => {
-  it(`never a 5xx, always a valid envelope, stream or message (${RUNS} runs, seed ${SEED})`, async () => {
+  it(`never a 5xx, always a valid envelope, stream or message (${RUNS} runs, seed ${SEED})`, { timeout: 120_000 + RUNS * 50 }, async () => {
     const { app } = testApp(() => ({ chunks: textChunks(['fuzzed ', 'ok'], { usage: { prompt_tokens: 10, completion_tokens: 2 } }) }), {
       pingAfterMs: 5000,
     })

@@ -120,7 +120,7 @@ async function settle(): Promise<number> {
 }
 
 describe(`soak: ${SOAK_REQUESTS} requests`, () => {
-  it('no growth in live handles, timers or listeners; flat heap after GC', { timeout: 120_000 }, async () => {
+  it('no growth in live handles, timers or listeners; flat heap after GC', { timeout: 120_000 + SOAK_REQUESTS * 20 }, async () => {
     const shutdown = new AbortController()
     const { app, fetch } = testApp(reply, { pingAfterMs: 5000, retryDownAfterMs: 1 }, { log: quiet, metrics: new PromMetrics(), shutdownSignal: shutdown.signal })
 

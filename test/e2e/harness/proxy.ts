@@ -87,6 +87,14 @@ export async function startProxy(config: Record<string, unknown>): Promise<Runni
     })
   })
 
+  // The start-up probe prints one ✓/✗ line per backend URL: wait for them, so that routing in
+  // the first scenario does not race the probe.
+  const backends = Array.isArray(config.backends) ? config.backends.length : 0
+  for (const until = Date.now() + 10_000; Date.now() < until; ) {
+    if (stderr.filter((l) => /^[✓✗] /.test(l)).length >= backends) break
+    await new Promise((r) => setTimeout(r, 50))
+  }
+
   const messageLogs = (): RequestLog[] => {
     const out: RequestLog[] = []
     for (const line of stderr) {
