@@ -111,7 +111,9 @@ export function fromUpstreamStatus(
   const detail = upstreamMessage(bodyText) || `HTTP ${status}`
   // The whole body, not just its message: llama.cpp puts n_prompt_tokens / n_ctx beside it.
   const overflow =
-    status < 500 || /context/i.test(detail) ? parseContextOverflow(`${detail}\n${bodyText}`) : undefined
+    status < 500 || /context/i.test(detail)
+      ? parseContextOverflow(`${detail}\n${bodyText}`)
+      : undefined
   if (overflow) return contextError(backend, overflow, detail, maxTokens)
   if (status === 429 || status === 503 || /loading model|model is loading|busy/i.test(detail))
     return overloaded(`${backend} is busy (HTTP ${status}): ${detail}`)

@@ -144,7 +144,7 @@ export async function startServer(
           clearTimeout(timer)
           resolve()
         })
-        ;http.closeIdleConnections()
+        http.closeIdleConnections()
       })
       return closing
     },

@@ -22,7 +22,6 @@ import type { UpstreamPlan } from '../middleware/tool-mapping.js'
 import type { MessagesRequest } from '../schemas/anthropic.js'
 import type { StreamEvent } from '../translate/anthropic-types.js'
 import { applyTransforms } from '../translate/part-transform.js'
-import type { StreamPart } from '../translate/stream-parts.js'
 import type { Log, TraceRecord } from '../types.js'
 import type { UsageCalibrator } from '../usage-calibration.js'
 import { attempt, partsOf } from './upstream.js'
@@ -70,7 +69,7 @@ class Shutdown extends Error {
 const CLAUDE_CODE_WINDOW = 200_000
 
 export async function runExchange(input: ExchangeInput, sink: Sink): Promise<ExchangeResult> {
-  const { config, registry, plan, stats, log } = input
+  const { registry, stats, log } = input
   const failures: string[] = []
   let lastError: ProxyError | undefined
   stats.tried = []
@@ -141,7 +140,7 @@ async function tryCandidate(
     stream: true,
     maxTokens: fitMaxTokens(input, backend),
   })
-  if (built.warnings.length) (stats.warnings ??= []).push(...built.warnings)
+  if (built.warnings.length) addWarnings(stats, built.warnings)
   const bodyText = JSON.stringify(built.value)
   const promptChars = bodyText.length
   const estimateInputTokens = input.calibrator.estimate(backend.name, promptChars)
@@ -207,9 +206,7 @@ async function tryCandidate(
         )
       }
     } else if (t - lastActivity > idleMs) {
-      controller.abort(
-        new Timeout(`${backend.name} stalled: no data for ${seconds(idleMs)}`),
-      )
+      controller.abort(new Timeout(`${backend.name} stalled: no data for ${seconds(idleMs)}`))
     }
   }, tickMs)
 
@@ -246,7 +243,7 @@ async function tryCandidate(
       generateToolId: () => input.generateId('toolu_'),
       toolInput: plan.toolInput,
       estimateInputTokens,
-      onWarning: (m) => (stats.warnings ??= []).push(m),
+      onWarning: (m) => addWarnings(stats, [m]),
     })
     const transforms = plan.transforms(backend)
     // Events held until the first content block: an error before it may still fail over.
@@ -312,6 +309,10 @@ async function tryCandidate(
     if (!controller.signal.aborted) controller.abort()
     cleanup()
   }
+}
+
+const addWarnings = (stats: RequestStats, warnings: string[]): void => {
+  stats.warnings = [...(stats.warnings ?? []), ...warnings]
 }
 
 /** `150` → `0.15 s`, `600000` → `600 s` (a sub-second timeout must not read "0 s"). */

@@ -79,7 +79,8 @@ export function overflowMessage(
       return `input length and \`max_tokens\` exceed context limit: ${prompt} + ${completion} > ${limit}${who}`
     return `prompt is too long: ${prompt} tokens > ${limit} maximum${who}`
   }
-  if (options.backend) return `prompt is too long for ${options.backend}'s context window: ${detail}`
+  if (options.backend)
+    return `prompt is too long for ${options.backend}'s context window: ${detail}`
   return `prompt is too long: ${detail}`
 }
 
@@ -109,7 +110,11 @@ export function classifyInBandError(error: unknown): Extract<StreamPart, { type:
   // llama.cpp puts n_prompt_tokens / n_ctx beside the message: parse the whole value.
   const overflow = parseContextOverflow(typeof value === 'string' ? value : JSON.stringify(value))
   if (overflow) {
-    return { type: 'error', errorType: 'invalid_request_error', message: overflowMessage(overflow, message) }
+    return {
+      type: 'error',
+      errorType: 'invalid_request_error',
+      message: overflowMessage(overflow, message),
+    }
   }
   const errorType: AnthropicErrorType = BUSY.test(message) ? 'overloaded_error' : 'api_error'
   return { type: 'error', errorType, message }

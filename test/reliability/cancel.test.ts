@@ -22,7 +22,11 @@ afterAll(() => {
  * Milliseconds from `cancel()` until the upstream request's signal aborts (measured by a listener
  * on that signal, so polling does not blur it); fails after `timeoutMs`.
  */
-async function cancelLatency(call: FakeCall, cancel: () => void, timeoutMs = 1000): Promise<number> {
+async function cancelLatency(
+  call: FakeCall,
+  cancel: () => void,
+  timeoutMs = 1000,
+): Promise<number> {
   let at = 0
   call.signal?.addEventListener('abort', () => {
     at = performance.now()
@@ -35,13 +39,20 @@ async function cancelLatency(call: FakeCall, cancel: () => void, timeoutMs = 100
 
 const longAnswer = () => textChunks(Array.from({ length: 400 }, (_, i) => `w${i} `))
 
-async function inFlight(app: { request: (p: string) => Response | Promise<Response> }): Promise<number[]> {
-  const health = (await (await app.request('/health')).json()) as { backends: { inFlight: number }[] }
+async function inFlight(app: {
+  request: (p: string) => Response | Promise<Response>
+}): Promise<number[]> {
+  const health = (await (await app.request('/health')).json()) as {
+    backends: { inFlight: number }[]
+  }
   return health.backends.map((b) => b.inFlight)
 }
 
 /** Reads the body until `text` appears. */
-async function readUntil(reader: ReadableStreamDefaultReader<Uint8Array>, text: string): Promise<string> {
+async function readUntil(
+  reader: ReadableStreamDefaultReader<Uint8Array>,
+  text: string,
+): Promise<string> {
   const dec = new TextDecoder()
   let seen = ''
   while (!seen.includes(text)) {
@@ -58,9 +69,13 @@ describe('cancellation in-process (app.request with a signal)', () => {
   it('a client abort mid-stream aborts the upstream request at once', async () => {
     const before = resourceCounts()
     const shutdown = new AbortController()
-    const { app, fetch, log } = testApp(() => ({ chunks: longAnswer(), chunkDelayMs: 10 }), config, {
-      shutdownSignal: shutdown.signal,
-    })
+    const { app, fetch, log } = testApp(
+      () => ({ chunks: longAnswer(), chunkDelayMs: 10 }),
+      config,
+      {
+        shutdownSignal: shutdown.signal,
+      },
+    )
     const client = new AbortController()
     const res = await app.request('/v1/messages', {
       method: 'POST',
@@ -79,11 +94,17 @@ describe('cancellation in-process (app.request with a signal)', () => {
     })
     await eventually(async () => expect(await inFlight(app)).toEqual([0]))
     // The request's log line is still written (the stream's end is observed).
-    await eventually(() => expect(log.lines.some((l) => l.msg === 'request' && l.obj.path === '/v1/messages')).toBe(true))
+    await eventually(() =>
+      expect(log.lines.some((l) => l.msg === 'request' && l.obj.path === '/v1/messages')).toBe(
+        true,
+      ),
+    )
     expect(log.lines.filter((l) => l.level === 'error')).toEqual([])
     // No listener left on the long-lived shutdown signal, no timer left running.
     expect(getEventListeners(shutdown.signal, 'abort')).toHaveLength(0)
-    await eventually(() => expect(resourceCounts().Timeout ?? 0).toBeLessThanOrEqual(before.Timeout ?? 0))
+    await eventually(() =>
+      expect(resourceCounts().Timeout ?? 0).toBeLessThanOrEqual(before.Timeout ?? 0),
+    )
   })
 
   it('cancelling the body reader alone aborts the upstream too', async () => {
@@ -201,7 +222,11 @@ describe('cancellation over real sockets (startServer + a node:http backend)', (
         const body = JSON.stringify(simpleRequest())
         const req = httpRequest(`${server.url}/v1/messages`, {
           method: 'POST',
-          headers: { ...anthropicHeaders, host: `127.0.0.1:${server.port}`, 'content-length': Buffer.byteLength(body) },
+          headers: {
+            ...anthropicHeaders,
+            host: `127.0.0.1:${server.port}`,
+            'content-length': Buffer.byteLength(body),
+          },
         })
         req.on('response', (res) => {
           res.on('data', (d: Buffer) => {
@@ -233,7 +258,9 @@ describe('cancellation over real sockets (startServer + a node:http backend)', (
     await eventually(() => {
       const after = resourceCounts()
       for (const key of new Set([...Object.keys(before), ...Object.keys(after)]))
-        expect(after[key] ?? 0, `${key}: ${JSON.stringify({ before, after })}`).toBeLessThanOrEqual(before[key] ?? 0)
+        expect(after[key] ?? 0, `${key}: ${JSON.stringify({ before, after })}`).toBeLessThanOrEqual(
+          before[key] ?? 0,
+        )
     }, 3000)
   })
 })

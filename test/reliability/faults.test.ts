@@ -9,12 +9,19 @@
  */
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
-import { createUpstreamFetch } from '../../src/server.js'
-import { simpleRequest, testApp, testConfig } from '../helpers/app.js'
-import { type FakeCall, type FakeReply, refused, textChunks } from '../helpers/fake-openai.js'
 import { createApp } from '../../src/app.js'
-import { collectingLog } from '../helpers/app.js'
-import { expectCompleteStream, httpBackend, type Outcome, send, sleep, sseOf, textOf } from './helpers.js'
+import { createUpstreamFetch } from '../../src/server.js'
+import { collectingLog, simpleRequest, testApp, testConfig } from '../helpers/app.js'
+import { type FakeCall, type FakeReply, refused, textChunks } from '../helpers/fake-openai.js'
+import {
+  expectCompleteStream,
+  httpBackend,
+  type Outcome,
+  send,
+  sleep,
+  sseOf,
+  textOf,
+} from './helpers.js'
 
 type Expect =
   /** Before the commit point: an HTTP status with the Anthropic envelope. */
@@ -36,7 +43,8 @@ type Row = {
   aborts?: boolean
 }
 
-const fixture = (name: string) => readFileSync(new URL(`../fixtures/backend-streams/${name}`, import.meta.url), 'utf8')
+const fixture = (name: string) =>
+  readFileSync(new URL(`../fixtures/backend-streams/${name}`, import.meta.url), 'utf8')
 
 const connError = (code: string, message: string) => {
   const err = new TypeError('fetch failed')
@@ -44,8 +52,11 @@ const connError = (code: string, message: string) => {
   return err
 }
 
-const openaiError = (message: string, type = 'invalid_request_error', extra: Record<string, unknown> = {}) =>
-  JSON.stringify({ error: { message, type, param: null, code: null, ...extra } })
+const openaiError = (
+  message: string,
+  type = 'invalid_request_error',
+  extra: Record<string, unknown> = {},
+) => JSON.stringify({ error: { message, type, param: null, code: null, ...extra } })
 
 const chunk = (delta: Record<string, unknown>, finish: string | null = null) => ({
   id: 'chatcmpl-x',
@@ -56,7 +67,12 @@ const chunk = (delta: Record<string, unknown>, finish: string | null = null) => 
 })
 
 // Short timeouts everywhere; pingAfterMs stays long unless a row commits early on purpose.
-const BASE = { pingAfterMs: 2000, pingIntervalMs: 20, firstTokenTimeoutMs: 5000, idleTimeoutMs: 5000 }
+const BASE = {
+  pingAfterMs: 2000,
+  pingIntervalMs: 20,
+  firstTokenTimeoutMs: 5000,
+  idleTimeoutMs: 5000,
+}
 const EARLY = { pingAfterMs: 30 }
 
 const both = (e: Expect): Pick<Row, 'stream' | 'json'> => ({ stream: e, json: e })
@@ -84,10 +100,15 @@ for (const status of [400, 401, 404, 413, 429, 500, 503]) {
     const says: (string | RegExp)[] = ['fake', `HTTP ${status}`]
     if (body) says.push(words)
     let expectation: Expect
-    if (status === 429 || status === 503) expectation = { status: 529, type: 'overloaded_error', says }
+    if (status === 429 || status === 503)
+      expectation = { status: 529, type: 'overloaded_error', says }
     else if (status >= 500) expectation = { status: 500, type: 'api_error', says }
     else expectation = { status: 400, type: 'invalid_request_error', says }
-    STATUS_ROWS.push({ name: `HTTP ${status}, ${shape} body`, fault: { status, body, contentType }, ...both(expectation) })
+    STATUS_ROWS.push({
+      name: `HTTP ${status}, ${shape} body`,
+      fault: { status, body, contentType },
+      ...both(expectation),
+    })
   }
 }
 
@@ -105,7 +126,10 @@ const OVERFLOW_ROWS: Row[] = [
     backend: { name: 'mlx-lm', kind: 'mlx-lm' },
     fault: {
       status: 404,
-      body: JSON.stringify({ error: '[metal::malloc] Attempting to allocate 85899345920 bytes which is greater than the maximum allowed buffer size of 77309411328 bytes.' }),
+      body: JSON.stringify({
+        error:
+          '[metal::malloc] Attempting to allocate 85899345920 bytes which is greater than the maximum allowed buffer size of 77309411328 bytes.',
+      }),
     },
     ...both(tooLong('mlx-lm', 'metal::malloc')),
   },
@@ -114,7 +138,11 @@ const OVERFLOW_ROWS: Row[] = [
     name: 'mlx-lm: server crash during the prefill (200, connection lost)',
     backend: { name: 'mlx-lm', kind: 'mlx-lm' },
     fault: { chunks: [': keepalive 1/4\n\n'], cutAfter: 1 },
-    ...after200({ status: 500, type: 'api_error', says: ['mlx-lm', /connection .*lost|terminated/] }),
+    ...after200({
+      status: 500,
+      type: 'api_error',
+      says: ['mlx-lm', /connection .*lost|terminated/],
+    }),
   },
   {
     name: 'LM Studio (MLX engine): "Context size has been exceeded"',
@@ -156,14 +184,19 @@ const OVERFLOW_ROWS: Row[] = [
     backend: { name: 'llamacpp', kind: 'llamacpp' },
     fault: {
       status: 500,
-      body: JSON.stringify({ error: { code: 500, message: 'Context size has been exceeded.', type: 'server_error' } }),
+      body: JSON.stringify({
+        error: { code: 500, message: 'Context size has been exceeded.', type: 'server_error' },
+      }),
     },
     ...both(tooLong('llamacpp', 'Context size has been exceeded')),
   },
   {
     name: 'Ollama: "prompt too long; exceeded max context length"',
     backend: { name: 'ollama', kind: 'ollama' },
-    fault: { status: 400, body: openaiError('prompt too long; exceeded max context length by 4021 tokens') },
+    fault: {
+      status: 400,
+      body: openaiError('prompt too long; exceeded max context length by 4021 tokens'),
+    },
     ...both(tooLong('ollama', 'exceeded max context length by 4021 tokens')),
   },
   {
@@ -226,7 +259,12 @@ const FAULT_ROWS: Row[] = [
   {
     name: 'connection refused',
     fault: { refuse: true },
-    ...both({ status: 503, type: 'api_error', retry: 'false', says: ['fake', 'http://fake.local/v1', 'connection refused'] }),
+    ...both({
+      status: 503,
+      type: 'api_error',
+      retry: 'false',
+      says: ['fake', 'http://fake.local/v1', 'connection refused'],
+    }),
   },
   {
     name: 'connection reset before the headers',
@@ -262,14 +300,22 @@ const FAULT_ROWS: Row[] = [
   {
     name: 'HTTP 503 "loading model" after the status was sent',
     config: EARLY,
-    fault: { status: 503, body: openaiError('Loading model', 'unavailable_error'), headerDelayMs: 120 },
+    fault: {
+      status: 503,
+      body: openaiError('Loading model', 'unavailable_error'),
+      headerDelayMs: 120,
+    },
     stream: { event: 'overloaded_error', says: ['fake', 'Loading model'] },
     json: { status: 529, type: 'overloaded_error', says: ['fake', 'Loading model'] },
   },
   {
     name: 'HTTP 400 after the status was sent',
     config: EARLY,
-    fault: { status: 400, body: openaiError('tools are not supported by this model'), headerDelayMs: 120 },
+    fault: {
+      status: 400,
+      body: openaiError('tools are not supported by this model'),
+      headerDelayMs: 120,
+    },
     stream: { event: 'invalid_request_error', says: ['fake', 'tools are not supported'] },
     json: { status: 400, type: 'invalid_request_error', says: ['fake', 'tools are not supported'] },
   },
@@ -281,7 +327,13 @@ const FAULT_ROWS: Row[] = [
   },
   {
     name: 'stream cut off mid-event (the body ends inside a data line)',
-    fault: { chunks: [...hello.slice(0, 2), 'data: {"id":"chatcmpl-x","choices":[{"index":0,"delta":{"content":"wor'], noDone: true },
+    fault: {
+      chunks: [
+        ...hello.slice(0, 2),
+        'data: {"id":"chatcmpl-x","choices":[{"index":0,"delta":{"content":"wor',
+      ],
+      noDone: true,
+    },
     // The unterminated last event is still decoded (sse-decode), so it reads as invalid JSON.
     stream: { event: 'api_error', says: ['fake', /invalid JSON.*wor$|ended/] },
     json: { status: 500, type: 'api_error', says: ['fake', /invalid JSON.*wor$|ended/] },
@@ -290,7 +342,11 @@ const FAULT_ROWS: Row[] = [
     name: 'stream ends without [DONE] or a finish reason',
     fault: { chunks: textChunks(['Hel', 'lo'], { finish: null }), noDone: true },
     stream: { event: 'api_error', says: ['fake', /ended before the answer was complete/] },
-    json: { status: 500, type: 'api_error', says: ['fake', /ended before the answer was complete/] },
+    json: {
+      status: 500,
+      type: 'api_error',
+      says: ['fake', /ended before the answer was complete/],
+    },
   },
   {
     name: 'stream cut off before any content',
@@ -312,7 +368,10 @@ const FAULT_ROWS: Row[] = [
     name: 'llama.cpp in-band error chunk after 200 (context), before content',
     backend: { name: 'llamacpp', kind: 'llamacpp' },
     fault: {
-      chunks: [chunk({ role: 'assistant', content: null }), { error: { code: 500, message: 'Context size has been exceeded.', type: 'server_error' } }],
+      chunks: [
+        chunk({ role: 'assistant', content: null }),
+        { error: { code: 500, message: 'Context size has been exceeded.', type: 'server_error' } },
+      ],
       noDone: true,
     },
     ...after200(tooLong('llamacpp', 'Context size has been exceeded')),
@@ -321,7 +380,16 @@ const FAULT_ROWS: Row[] = [
     name: 'llama.cpp in-band error chunk after content',
     backend: { name: 'llamacpp', kind: 'llamacpp' },
     fault: {
-      chunks: [...hello.slice(0, 2), { error: { code: 500, message: 'Failed to parse input at pos 12: <tool_call>', type: 'server_error' } }],
+      chunks: [
+        ...hello.slice(0, 2),
+        {
+          error: {
+            code: 500,
+            message: 'Failed to parse input at pos 12: <tool_call>',
+            type: 'server_error',
+          },
+        },
+      ],
       noDone: true,
     },
     stream: { event: 'api_error', says: ['llamacpp', 'Failed to parse input at pos 12'] },
@@ -336,7 +404,17 @@ const FAULT_ROWS: Row[] = [
   {
     name: 'vLLM in-band error chunk after 200 (busy)',
     backend: { name: 'vllm', kind: 'vllm' },
-    fault: { chunks: [{ error: { message: 'The engine is overloaded, try again later', type: 'ServiceUnavailableError' } }], noDone: true },
+    fault: {
+      chunks: [
+        {
+          error: {
+            message: 'The engine is overloaded, try again later',
+            type: 'ServiceUnavailableError',
+          },
+        },
+      ],
+      noDone: true,
+    },
     ...after200({ status: 529, type: 'overloaded_error', says: ['vllm', 'overloaded'] }),
   },
   {
@@ -381,7 +459,10 @@ const FAULT_ROWS: Row[] = [
   },
   {
     name: '200 with a JSON error document',
-    fault: { body: openaiError('model "qwen" not found, try pulling it first', 'not_found_error'), contentType: 'application/json' },
+    fault: {
+      body: openaiError('model "qwen" not found, try pulling it first', 'not_found_error'),
+      contentType: 'application/json',
+    },
     ...after200({ status: 500, type: 'api_error', says: ['fake', 'not found'] }),
   },
 ]
@@ -398,7 +479,8 @@ async function runRow(row: Row, stream: boolean, expected: Expect) {
     { ...BASE, ...row.config, backends: [{ ...backend, url: 'http://fake.local/v1', model: 'm' }] },
   )
   const got = await send(app, simpleRequest({ stream, ...row.request }))
-  const describe = (o: Outcome) => (o.kind === 'ok' ? 'ok' : `${o.kind} ${'status' in o ? o.status : ''} ${o.type}: ${o.message}`)
+  const describe = (o: Outcome) =>
+    o.kind === 'ok' ? 'ok' : `${o.kind} ${'status' in o ? o.status : ''} ${o.type}: ${o.message}`
 
   if ('status' in expected) {
     expect(got.kind, describe(got)).toBe('status')
@@ -412,7 +494,8 @@ async function runRow(row: Row, stream: boolean, expected: Expect) {
     expect(got.type, got.message).toBe(expected.event)
     expect(got.frames[0]?.event).toBe('message_start')
   }
-  for (const s of expected.says ?? []) expect(got.message).toMatch(typeof s === 'string' ? new RegExp(escape(s)) : s)
+  for (const s of expected.says ?? [])
+    expect(got.message).toMatch(typeof s === 'string' ? new RegExp(escapeRegExp(s)) : s)
 
   if (row.aborts) expect(fetch.calls[0]?.aborted).toBe(true)
 
@@ -420,11 +503,13 @@ async function runRow(row: Row, stream: boolean, expected: Expect) {
   const next = await send(app, simpleRequest({ stream }))
   expect(textOf(next)).toBe('all good')
   if (next.kind === 'ok' && next.frames) expectCompleteStream(next.frames)
-  const health = (await (await app.request('/health')).json()) as { backends: { inFlight: number }[] }
+  const health = (await (await app.request('/health')).json()) as {
+    backends: { inFlight: number }[]
+  }
   expect(health.backends.map((b) => b.inFlight)).toEqual([0])
 }
 
-const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
 
 const ROWS = [...FAULT_ROWS, ...OVERFLOW_ROWS, ...STATUS_ROWS]
 
@@ -439,7 +524,11 @@ describe('faults: the error table, before and after the commit point', () => {
 
 describe('faults over real sockets (undici errors, not simulated ones)', () => {
   const realApp = (url: string, over: Record<string, unknown> = {}) => {
-    const config = testConfig({ ...BASE, backends: [{ name: 'local', kind: 'openai', url, model: 'm' }], ...over })
+    const config = testConfig({
+      ...BASE,
+      backends: [{ name: 'local', kind: 'openai', url, model: 'm' }],
+      ...over,
+    })
     return createApp(config, { fetch: createUpstreamFetch(config), log: collectingLog() })
   }
 
@@ -491,7 +580,10 @@ describe('faults over real sockets (undici errors, not simulated ones)', () => {
 })
 
 describe('failover: silent before the first content block, never after it', () => {
-  const two = (handler: (backend: 'a' | 'b', call: FakeCall) => FakeReply | Promise<FakeReply>, over: Record<string, unknown> = {}) =>
+  const two = (
+    handler: (backend: 'a' | 'b', call: FakeCall) => FakeReply | Promise<FakeReply>,
+    over: Record<string, unknown> = {},
+  ) =>
     testApp((call) => handler(call.url.includes('a.local') ? 'a' : 'b', call), {
       ...BASE,
       backends: [
@@ -504,14 +596,18 @@ describe('failover: silent before the first content block, never after it', () =
   for (const stream of [true, false]) {
     const mode = stream ? 'streaming' : 'non-streaming'
     it(`${mode}: a refused first candidate is replaced by the next`, async () => {
-      const { app } = two((b) => (b === 'a' ? { refuse: true } : { chunks: textChunks(['from b']) }))
+      const { app } = two((b) =>
+        b === 'a' ? { refuse: true } : { chunks: textChunks(['from b']) },
+      )
       const got = await send(app, simpleRequest({ stream }))
       expect(textOf(got)).toBe('from b')
       expect(got.headers.get('x-anyclaude-backend')).toBe('b')
     })
 
     it(`${mode}: every candidate failing names each backend and why`, async () => {
-      const { app } = two((b) => (b === 'a' ? { refuse: true } : { status: 500, body: 'b is on fire' }))
+      const { app } = two((b) =>
+        b === 'a' ? { refuse: true } : { status: 500, body: 'b is on fire' },
+      )
       const got = await send(app, simpleRequest({ stream }))
       expect(got).toMatchObject({ kind: 'status', status: 500, type: 'api_error' })
       if (got.kind !== 'status') return
@@ -531,7 +627,11 @@ describe('failover: silent before the first content block, never after it', () =
     const { app } = two(
       (b) =>
         b === 'a'
-          ? { chunks: [{ error: { message: 'backend crashed', type: 'server_error' } }], noDone: true, headerDelayMs: 60 }
+          ? {
+              chunks: [{ error: { message: 'backend crashed', type: 'server_error' } }],
+              noDone: true,
+              headerDelayMs: 60,
+            }
           : { chunks: textChunks(['from b']), headerDelayMs: 60 },
       EARLY,
     )
@@ -544,10 +644,17 @@ describe('failover: silent before the first content block, never after it', () =
   })
 
   it('after the first content block the backend is fixed: an error event, no second backend', async () => {
-    const { app, fetch } = two((b) => (b === 'a' ? { chunks: textChunks(['Hel', 'lo']), cutAfter: 3 } : { chunks: textChunks(['from b']) }))
+    const { app, fetch } = two((b) =>
+      b === 'a'
+        ? { chunks: textChunks(['Hel', 'lo']), cutAfter: 3 }
+        : { chunks: textChunks(['from b']) },
+    )
     const got = await send(app, simpleRequest())
     expect(got).toMatchObject({ kind: 'event', type: 'api_error' })
     expect(fetch.calls.map((c) => c.url)).toEqual(['http://a.local/v1/chat/completions'])
-    if (got.kind === 'event') expect(textOf({ kind: 'ok', status: 200, frames: got.frames.slice(0, -1), headers: got.headers })).toBe('Hello')
+    if (got.kind === 'event')
+      expect(
+        textOf({ kind: 'ok', status: 200, frames: got.frames.slice(0, -1), headers: got.headers }),
+      ).toBe('Hello')
   })
 })

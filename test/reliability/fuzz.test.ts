@@ -33,7 +33,10 @@ function recorded(name: string): Record<string, Json>[] {
 
 const full = [...recorded('01-plain-say-hi'), ...recorded('02-tool-read')]
 // Smaller copies (3 tools, the same messages) keep most runs fast; the full ones stay in the mix.
-const trimmed = full.map((b) => ({ ...b, tools: ((b.tools as Json[] | undefined) ?? []).slice(0, 3) }))
+const trimmed = full.map((b) => ({
+  ...b,
+  tools: ((b.tools as Json[] | undefined) ?? []).slice(0, 3),
+}))
 const BASES = [...full, ...trimmed, ...trimmed]
 
 /** Every path in a JSON value (objects and arrays), shallow ones first. */
@@ -43,7 +46,9 @@ function paths(value: Json, limit = 4000): (string | number)[][] {
   while (queue.length && out.length < limit) {
     const [v, p] = queue.shift()!
     if (v === null || typeof v !== 'object') continue
-    const entries: [string | number, Json][] = Array.isArray(v) ? v.map((x, i) => [i, x]) : Object.entries(v)
+    const entries: [string | number, Json][] = Array.isArray(v)
+      ? v.map((x, i) => [i, x])
+      : Object.entries(v)
     for (const [k, x] of entries) {
       out.push([...p, k])
       queue.push([x, [...p, k]])
@@ -52,7 +57,10 @@ function paths(value: Json, limit = 4000): (string | number)[][] {
   return out
 }
 
-function parentOf(root: Json, path: (string | number)[]): { parent: Record<string | number, Json>; key: string | number } | undefined {
+function parentOf(
+  root: Json,
+  path: (string | number)[],
+): { parent: Record<string | number, Json>; key: string | number } | undefined {
   let cur: Json = root
   for (const k of path.slice(0, -1)) {
     if (cur === null || typeof cur !== 'object') return undefined
@@ -64,8 +72,24 @@ function parentOf(root: Json, path: (string | number)[]): { parent: Record<strin
 
 /** A value of another type than `v`. */
 function retype(v: Json, variant: number): Json {
-  const options: Json[] = ['', 'text', 0, -1, 1.5, 2 ** 53, true, false, null, [], [v], {}, { type: 'text' }]
-  const others = options.filter((o) => typeof o !== typeof v || Array.isArray(o) !== Array.isArray(v))
+  const options: Json[] = [
+    '',
+    'text',
+    0,
+    -1,
+    1.5,
+    2 ** 53,
+    true,
+    false,
+    null,
+    [],
+    [v],
+    {},
+    { type: 'text' },
+  ]
+  const others = options.filter(
+    (o) => typeof o !== typeof v || Array.isArray(o) !== Array.isArray(v),
+  )
   return others[variant % others.length] ?? null
 }
 
@@ -75,22 +99,39 @@ type Op =
   | { kind: 'retype'; pick: number; variant: number }
   | { kind: 'stream'; value: boolean }
 
-type TextOp = { kind: 'truncate'; at: number } | { kind: 'bytes'; at: number; bytes: Uint8Array } | { kind: 'none' }
+type TextOp =
+  | { kind: 'truncate'; at: number }
+  | { kind: 'bytes'; at: number; bytes: Uint8Array }
+  | { kind: 'none' }
 
 const pick = fc.nat({ max: 1_000_000 })
 // Shallow paths (the top-level fields) are picked as often as deep ones.
 const opArb: fc.Arbitrary<Op> = fc.oneof(
   fc.record({ kind: fc.constant('delete' as const), pick }),
-  fc.record({ kind: fc.constant('replace' as const), pick, value: fc.jsonValue({ maxDepth: 3 }) as fc.Arbitrary<Json> }),
+  fc.record({
+    kind: fc.constant('replace' as const),
+    pick,
+    value: fc.jsonValue({ maxDepth: 3 }) as fc.Arbitrary<Json>,
+  }),
   fc.record({ kind: fc.constant('retype' as const), pick, variant: fc.nat(20) }),
   fc.record({ kind: fc.constant('stream' as const), value: fc.boolean() }),
 )
 const textOpArb: fc.Arbitrary<TextOp> = fc.oneof(
   { weight: 4, arbitrary: fc.constant({ kind: 'none' as const }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant('truncate' as const), at: fc.double({ min: 0, max: 1, noNaN: true }) }) },
   {
     weight: 1,
-    arbitrary: fc.record({ kind: fc.constant('bytes' as const), at: fc.double({ min: 0, max: 1, noNaN: true }), bytes: fc.uint8Array({ minLength: 1, maxLength: 8 }) }),
+    arbitrary: fc.record({
+      kind: fc.constant('truncate' as const),
+      at: fc.double({ min: 0, max: 1, noNaN: true }),
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      kind: fc.constant('bytes' as const),
+      at: fc.double({ min: 0, max: 1, noNaN: true }),
+      bytes: fc.uint8Array({ minLength: 1, maxLength: 8 }),
+    }),
   },
 )
 
@@ -132,10 +173,19 @@ function encode(body: Record<string, Json>, op: TextOp): Uint8Array<ArrayBuffer>
 }
 
 describe('fuzz: mutated Claude Code requests', () => {
-  it(`never a 5xx, always a valid envelope, stream or message (${RUNS} runs, seed ${SEED})`, { timeout: 120_000 + RUNS * 50 }, async () => {
-    const { app } = testApp(() => ({ chunks: textChunks(['fuzzed ', 'ok'], { usage: { prompt_tokens: 10, completion_tokens: 2 } }) }), {
-      pingAfterMs: 5000,
-    })
+  it(`never a 5xx, always a valid envelope, stream or message (${RUNS} runs, seed ${SEED})`, {
+    timeout: 120_000 + RUNS * 50,
+  }, async () => {
+    const { app } = testApp(
+      () => ({
+        chunks: textChunks(['fuzzed ', 'ok'], {
+          usage: { prompt_tokens: 10, completion_tokens: 2 },
+        }),
+      }),
+      {
+        pingAfterMs: 5000,
+      },
+    )
     const statuses: Record<number, number> = {}
     await fc.assert(
       fc.asyncProperty(
@@ -145,7 +195,11 @@ describe('fuzz: mutated Claude Code requests', () => {
         textOpArb,
         async (b, ops, shallow, textOp) => {
           const body = mutate(BASES[b]!, ops, shallow)
-          const res = await app.request('/v1/messages', { method: 'POST', headers: anthropicHeaders, body: encode(body, textOp) })
+          const res = await app.request('/v1/messages', {
+            method: 'POST',
+            headers: anthropicHeaders,
+            body: encode(body, textOp),
+          })
           const text = await res.text()
           statuses[res.status] = (statuses[res.status] ?? 0) + 1
           expect(res.status, text.slice(0, 500)).toBeLessThan(500)
@@ -156,7 +210,10 @@ describe('fuzz: mutated Claude Code requests', () => {
           expect(res.status).toBe(200)
           if ((res.headers.get('content-type') ?? '').includes('text/event-stream')) {
             const frames = parseSse(text)
-            expect(frames.some((f) => f.event === 'error'), text.slice(-500)).toBe(false)
+            expect(
+              frames.some((f) => f.event === 'error'),
+              text.slice(-500),
+            ).toBe(false)
             expectCompleteStream(frames)
           } else {
             const msg = JSON.parse(text) as { type: string; role: string; content: unknown[] }

@@ -26,7 +26,11 @@ export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))
 
 /** Asserts the Anthropic error body: `{type:'error', error:{type, message}, request_id}`. */
 export function expectEnvelope(body: unknown): { type: string; message: string } {
-  const b = body as { type?: unknown; error?: { type?: unknown; message?: unknown }; request_id?: unknown }
+  const b = body as {
+    type?: unknown
+    error?: { type?: unknown; message?: unknown }
+    request_id?: unknown
+  }
   expect(b.type).toBe('error')
   expect(ERROR_TYPES).toContain(b.error?.type)
   expect(typeof b.error?.message).toBe('string')
@@ -40,7 +44,13 @@ export function expectEnvelope(body: unknown): { type: string; message: string }
 export type Outcome =
   | { kind: 'status'; status: number; type: string; message: string; headers: Headers }
   | { kind: 'event'; type: string; message: string; frames: Frame[]; headers: Headers }
-  | { kind: 'ok'; status: number; frames?: Frame[]; message?: Record<string, unknown>; headers: Headers }
+  | {
+      kind: 'ok'
+      status: number
+      frames?: Frame[]
+      message?: Record<string, unknown>
+      headers: Headers
+    }
 
 /** Reads a response whole: a status error, an SSE stream ending in an `error` event, or a success. */
 export async function outcome(res: Response): Promise<Outcome> {
@@ -60,11 +70,20 @@ export async function outcome(res: Response): Promise<Outcome> {
     }
     return { kind: 'ok', status: res.status, frames, headers: res.headers }
   }
-  return { kind: 'ok', status: res.status, message: JSON.parse(text) as Record<string, unknown>, headers: res.headers }
+  return {
+    kind: 'ok',
+    status: res.status,
+    message: JSON.parse(text) as Record<string, unknown>,
+    headers: res.headers,
+  }
 }
 
 /** Posts and reads; `stream` picks the mode of `body`. */
-export async function send(app: AppLike, body: Record<string, unknown>, init: RequestInit = {}): Promise<Outcome> {
+export async function send(
+  app: AppLike,
+  body: Record<string, unknown>,
+  init: RequestInit = {},
+): Promise<Outcome> {
   const res = await app.request('/v1/messages', {
     method: 'POST',
     headers: anthropicHeaders,
@@ -149,7 +168,11 @@ export function resourceCounts(): Record<string, number> {
 }
 
 /** Waits until `check` passes (polling), or fails with its last error. */
-export async function eventually(check: () => void | Promise<void>, timeoutMs = 2000, stepMs = 10): Promise<void> {
+export async function eventually(
+  check: () => void | Promise<void>,
+  timeoutMs = 2000,
+  stepMs = 10,
+): Promise<void> {
   const end = Date.now() + timeoutMs
   for (;;) {
     try {

@@ -30,10 +30,13 @@ describe('binding', () => {
     const config = loadConfig({ port: '0' }, {}, () => '{}')
     expect(config.host).toBe('127.0.0.1')
     const logs = capture()
-    const server = await startServer({ ...config, backends: [{ name: 'x', kind: 'openai', url: 'http://127.0.0.1:9/v1' }] }, {
-      stdout: () => {},
-      logDestination: logs.stream,
-    })
+    const server = await startServer(
+      { ...config, backends: [{ name: 'x', kind: 'openai', url: 'http://127.0.0.1:9/v1' }] },
+      {
+        stdout: () => {},
+        logDestination: logs.stream,
+      },
+    )
     try {
       expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/)
       expect(logs.text()).not.toMatch(/WARNING/)
@@ -49,7 +52,10 @@ describe('binding', () => {
       const server = await startServer(config, { stdout: () => {}, logDestination: logs.stream })
       await server.close(0)
       if (apiKey) expect(logs.text()).not.toMatch(/WARNING/)
-      else expect(logs.text()).toMatch(/WARNING: anyclaude is listening on 0\.0\.0\.0 without a proxy key.*ANYCLAUDE_API_KEY/)
+      else
+        expect(logs.text()).toMatch(
+          /WARNING: anyclaude is listening on 0\.0\.0\.0 without a proxy key.*ANYCLAUDE_API_KEY/,
+        )
     }
   })
 })
@@ -66,23 +72,39 @@ describe('request gate: JSON only, a Host naming the proxy', () => {
       ['GET', '/health'],
       ['GET', '/metrics'],
     ] as const) {
-      const res = await app.request(path, { method, headers: { ...anthropicHeaders, host: 'evil.example' }, ...(method === 'POST' && { body }) })
+      const res = await app.request(path, {
+        method,
+        headers: { ...anthropicHeaders, host: 'evil.example' },
+        ...(method === 'POST' && { body }),
+      })
       expect(res.status, path).toBe(403)
       expect(expectEnvelope(await res.json()).type).toBe('permission_error')
     }
-    const rebound = await app.request('/v1/messages', { method: 'POST', headers: { ...anthropicHeaders, host: 'evil.example:8082' }, body })
+    const rebound = await app.request('/v1/messages', {
+      method: 'POST',
+      headers: { ...anthropicHeaders, host: 'evil.example:8082' },
+      body,
+    })
     expect(rebound.status).toBe(403)
   })
 
   it('loopback Hosts are accepted', async () => {
     for (const host of ['127.0.0.1:8082', 'localhost:8082', 'LOCALHOST', '[::1]:8082']) {
-      const res = await app.request('/v1/messages', { method: 'POST', headers: { ...anthropicHeaders, host }, body })
+      const res = await app.request('/v1/messages', {
+        method: 'POST',
+        headers: { ...anthropicHeaders, host },
+        body,
+      })
       expect(res.status, host).toBe(200)
     }
   })
 
   it('a browser cross-site post is refused: text/plain (a "simple" request) and Sec-Fetch-Site cross-site', async () => {
-    const plain = await app.request('/v1/messages', { method: 'POST', headers: { ...anthropicHeaders, 'content-type': 'text/plain' }, body })
+    const plain = await app.request('/v1/messages', {
+      method: 'POST',
+      headers: { ...anthropicHeaders, 'content-type': 'text/plain' },
+      body,
+    })
     expect(plain.status).toBe(400)
     const form = await app.request('/v1/messages', {
       method: 'POST',
@@ -92,7 +114,11 @@ describe('request gate: JSON only, a Host naming the proxy', () => {
     expect(form.status).toBe(400)
     const cross = await app.request('/v1/messages', {
       method: 'POST',
-      headers: { ...anthropicHeaders, origin: 'https://evil.example', 'sec-fetch-site': 'cross-site' },
+      headers: {
+        ...anthropicHeaders,
+        origin: 'https://evil.example',
+        'sec-fetch-site': 'cross-site',
+      },
       body,
     })
     expect(cross.status).toBe(403)
@@ -102,15 +128,31 @@ describe('request gate: JSON only, a Host naming the proxy', () => {
   it('no CORS: an OPTIONS preflight and every answer carry no Access-Control-* header', async () => {
     const preflight = await app.request('/v1/messages', {
       method: 'OPTIONS',
-      headers: { host: '127.0.0.1:8082', origin: 'https://evil.example', 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type,x-api-key' },
+      headers: {
+        host: '127.0.0.1:8082',
+        origin: 'https://evil.example',
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'content-type,x-api-key',
+      },
     })
     const answers = [
       preflight,
-      await app.request('/v1/messages', { method: 'POST', headers: { ...anthropicHeaders, origin: 'https://evil.example' }, body }),
-      await app.request('/v1/messages', { method: 'POST', headers: { ...anthropicHeaders, origin: 'https://evil.example' }, body: '{' }),
-      await app.request('/v1/models', { headers: { host: '127.0.0.1', origin: 'https://evil.example' } }),
+      await app.request('/v1/messages', {
+        method: 'POST',
+        headers: { ...anthropicHeaders, origin: 'https://evil.example' },
+        body,
+      }),
+      await app.request('/v1/messages', {
+        method: 'POST',
+        headers: { ...anthropicHeaders, origin: 'https://evil.example' },
+        body: '{',
+      }),
+      await app.request('/v1/models', {
+        headers: { host: '127.0.0.1', origin: 'https://evil.example' },
+      }),
     ]
-    for (const res of answers) for (const [name] of res.headers) expect(name).not.toMatch(/^access-control-/)
+    for (const res of answers)
+      for (const [name] of res.headers) expect(name).not.toMatch(/^access-control-/)
     expect(preflight.status).not.toBe(204)
     expect(preflight.status).toBeGreaterThanOrEqual(400)
   })
@@ -120,29 +162,32 @@ describe('the upstream URL comes only from the configuration', () => {
   it('no body field, header or query parameter changes where the request goes', async () => {
     const { app, fetch } = testApp(() => ({ chunks: textChunks(['ok']) }))
     const evil = 'http://evil.example/v1'
-    const res = await app.request(`/v1/messages?base_url=${encodeURIComponent(evil)}&backend=${encodeURIComponent(evil)}`, {
-      method: 'POST',
-      headers: {
-        ...anthropicHeaders,
-        'x-anyclaude-backend': evil,
-        'x-anyclaude-backend-url': evil,
-        'x-forwarded-host': 'evil.example',
-        'anthropic-base-url': evil,
+    const res = await app.request(
+      `/v1/messages?base_url=${encodeURIComponent(evil)}&backend=${encodeURIComponent(evil)}`,
+      {
+        method: 'POST',
+        headers: {
+          ...anthropicHeaders,
+          'x-anyclaude-backend': evil,
+          'x-anyclaude-backend-url': evil,
+          'x-forwarded-host': 'evil.example',
+          'anthropic-base-url': evil,
+        },
+        body: JSON.stringify(
+          simpleRequest({
+            model: evil,
+            base_url: evil,
+            api_base: evil,
+            url: evil,
+            backend: evil,
+            mode: evil,
+            metadata: { user_id: evil, url: evil },
+            container: evil,
+            mcp_servers: [{ type: 'url', url: evil, name: 'x' }],
+          }),
+        ),
       },
-      body: JSON.stringify(
-        simpleRequest({
-          model: evil,
-          base_url: evil,
-          api_base: evil,
-          url: evil,
-          backend: evil,
-          mode: evil,
-          metadata: { user_id: evil, url: evil },
-          container: evil,
-          mcp_servers: [{ type: 'url', url: evil, name: 'x' }],
-        }),
-      ),
-    })
+    )
     expect(res.status).toBe(200)
     await res.text()
     expect(fetch.calls.map((c) => c.url)).toEqual(['http://fake.local/v1/chat/completions'])
@@ -174,7 +219,14 @@ describe('keys never appear in logs, traces or error messages', () => {
       if (body.includes('echo-my-key')) {
         // OpenAI-compatible servers echo the key they reject.
         res.writeHead(401, { 'content-type': 'application/json' })
-        res.end(JSON.stringify({ error: { message: `Incorrect API key provided: ${BACKEND_KEY}`, type: 'invalid_request_error' } }))
+        res.end(
+          JSON.stringify({
+            error: {
+              message: `Incorrect API key provided: ${BACKEND_KEY}`,
+              type: 'invalid_request_error',
+            },
+          }),
+        )
         return
       }
       if (body.includes('in-band')) {
@@ -193,21 +245,35 @@ describe('keys never appear in logs, traces or error messages', () => {
       debug: 3,
       apiKey: PROXY_KEY,
       traceDir,
-      backends: [{ name: 'local', kind: 'openai', url: backend.url, model: 'm', apiKey: BACKEND_KEY }],
+      backends: [
+        { name: 'local', kind: 'openai', url: backend.url, model: 'm', apiKey: BACKEND_KEY },
+      ],
     })
     const upstream = createUpstreamFetch(config)
     const traced = traceDeps(config, upstream)
-    const server = await startServer(config, { fetch: upstream, deps: traced.deps, stdout: () => {}, logDestination: logs.stream })
+    const server = await startServer(config, {
+      fetch: upstream,
+      deps: traced.deps,
+      stdout: () => {},
+      logDestination: logs.stream,
+    })
     const post = (content: string, headers: Record<string, string>, stream = true) =>
       fetch(`${server.url}/v1/messages`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', 'anthropic-version': '2023-06-01', ...headers },
+        headers: {
+          'content-type': 'application/json',
+          'anthropic-version': '2023-06-01',
+          ...headers,
+        },
         body: JSON.stringify(simpleRequest({ stream, messages: [{ role: 'user', content }] })),
       })
     const texts: string[] = []
     try {
       // A good request with the key in x-api-key, and one with it as a Bearer token.
-      const goodHeaders: Record<string, string>[] = [{ 'x-api-key': PROXY_KEY, authorization: `Bearer ${BEARER}` }, { authorization: `Bearer ${PROXY_KEY}` }]
+      const goodHeaders: Record<string, string>[] = [
+        { 'x-api-key': PROXY_KEY, authorization: `Bearer ${BEARER}` },
+        { authorization: `Bearer ${PROXY_KEY}` },
+      ]
       for (const headers of goodHeaders) {
         const res = await post('hi', headers)
         expect(res.status).toBe(200)
@@ -234,7 +300,9 @@ describe('keys never appear in logs, traces or error messages', () => {
     // The backend did get its key; nobody else saw any key.
     expect(seenAuth.length).toBe(n)
     expect(seenAuth.every((a) => a === `Bearer ${BACKEND_KEY}`)).toBe(true)
-    const traceLines = readdirSync(traceDir).flatMap((f) => readFileSync(join(traceDir, f), 'utf8').split('\n'))
+    const traceLines = readdirSync(traceDir).flatMap((f) =>
+      readFileSync(join(traceDir, f), 'utf8').split('\n'),
+    )
     const traceText = traceLines.join('\n')
     expect(traceText).toContain('upstream-request') // traces were written
     expect(logs.text()).toContain('"msg":"request"') // and log lines
@@ -242,12 +310,16 @@ describe('keys never appear in logs, traces or error messages', () => {
       expect(logs.text(), `log contains ${secret}`).not.toContain(secret)
       for (const t of texts) expect(t, `a response contains ${secret}`).not.toContain(secret)
     }
-    for (const secret of [CLIENT_KEY, BEARER, PROXY_KEY]) expect(traceText, `trace contains ${secret}`).not.toContain(secret)
+    for (const secret of [CLIENT_KEY, BEARER, PROXY_KEY])
+      expect(traceText, `trace contains ${secret}`).not.toContain(secret)
     // KNOWN GAP (src/trace.ts, not this suite's code): `upstream-stream` lines are the backend's raw
     // bytes, redacted by field name only, so a key the backend itself echoes is written there.
     // Everything anyclaude writes about the exchange is clean.
     const ours = traceLines.filter((l) => !l.includes('"kind":"upstream-stream"'))
-    expect(ours.join('\n'), 'trace (other than raw backend bytes) contains the backend key').not.toContain(BACKEND_KEY)
+    expect(
+      ours.join('\n'),
+      'trace (other than raw backend bytes) contains the backend key',
+    ).not.toContain(BACKEND_KEY)
   })
 
   it('in-process: the collecting log never sees a key, whatever the outcome', async () => {
@@ -256,9 +328,22 @@ describe('keys never appear in logs, traces or error messages', () => {
         JSON.stringify(call.body).includes('fail')
           ? { status: 401, body: JSON.stringify({ error: `wrong key ${BACKEND_KEY}` }) }
           : { chunks: textChunks(['ok']) },
-      { debug: 3, backends: [{ name: 'fake', kind: 'openai', url: 'http://fake.local/v1', model: 'm', apiKey: BACKEND_KEY }] },
+      {
+        debug: 3,
+        backends: [
+          {
+            name: 'fake',
+            kind: 'openai',
+            url: 'http://fake.local/v1',
+            model: 'm',
+            apiKey: BACKEND_KEY,
+          },
+        ],
+      },
     )
-    const ok = await send(app, simpleRequest(), { headers: { ...anthropicHeaders, 'x-api-key': CLIENT_KEY, authorization: `Bearer ${BEARER}` } })
+    const ok = await send(app, simpleRequest(), {
+      headers: { ...anthropicHeaders, 'x-api-key': CLIENT_KEY, authorization: `Bearer ${BEARER}` },
+    })
     expect(textOf(ok)).toBe('ok')
     const failed = await send(app, simpleRequest({ messages: [{ role: 'user', content: 'fail' }] }))
     expect(failed.kind).toBe('status')

@@ -84,10 +84,13 @@ async function serverFor(backendUrl: string, over: Record<string, unknown> = {})
 const connect = (url: string) =>
   new Promise<string>((resolve) => {
     const u = new URL(url)
-    const req = httpRequest({ host: u.hostname, port: u.port, path: '/health', headers: { host: u.host } }, (res) => {
-      res.resume()
-      resolve(`answered ${res.statusCode}`)
-    })
+    const req = httpRequest(
+      { host: u.hostname, port: u.port, path: '/health', headers: { host: u.host } },
+      (res) => {
+        res.resume()
+        resolve(`answered ${res.statusCode}`)
+      },
+    )
     req.on('error', (e: NodeJS.ErrnoException) => resolve(e.code ?? 'error'))
     req.end()
   })
@@ -129,14 +132,19 @@ describe('graceful shutdown: server.close(graceMs)', () => {
     const frames = parseSse(s.text)
     const last = frames.at(-1)
     expect(last?.event).toBe('error')
-    expect(last?.data).toMatchObject({ type: 'error', error: { type: 'overloaded_error', message: expect.stringMatching(/shutting down/) } })
+    expect(last?.data).toMatchObject({
+      type: 'error',
+      error: { type: 'overloaded_error', message: expect.stringMatching(/shutting down/) },
+    })
     expect(frames.filter((f) => f.event === 'error')).toHaveLength(1)
     await eventually(() => expect(backend.state.closed).toBe(1)) // the backend stopped generating
     await backend.close()
     await eventually(() => {
       const after = resourceCounts()
       for (const key of new Set([...Object.keys(before), ...Object.keys(after)]))
-        expect(after[key] ?? 0, `${key}: ${JSON.stringify({ before, after })}`).toBeLessThanOrEqual(before[key] ?? 0)
+        expect(after[key] ?? 0, `${key}: ${JSON.stringify({ before, after })}`).toBeLessThanOrEqual(
+          before[key] ?? 0,
+        )
     }, 3000)
   })
 

@@ -12,7 +12,12 @@ import { describe, expect, it } from 'vitest'
 import { PromMetrics } from '../../src/metrics-prom.js'
 import type { Log } from '../../src/types.js'
 import { anthropicHeaders, simpleRequest, testApp } from '../helpers/app.js'
-import { type FakeCall, type FakeReply, textChunks, toolCallChunks } from '../helpers/fake-openai.js'
+import {
+  type FakeCall,
+  type FakeReply,
+  textChunks,
+  toolCallChunks,
+} from '../helpers/fake-openai.js'
 import { parseSse } from '../helpers/sse.js'
 import { expectCompleteStream, resourceCounts, send, sleep, textOf } from './helpers.js'
 
@@ -27,7 +32,10 @@ const lastUserText = (call: FakeCall): string => {
   return typeof last?.content === 'string' ? last.content : JSON.stringify(last?.content)
 }
 
-const BASH = { name: 'Bash', input_schema: { type: 'object', properties: { n: { type: 'number' } } } }
+const BASH = {
+  name: 'Bash',
+  input_schema: { type: 'object', properties: { n: { type: 'number' } } },
+}
 
 describe('concurrency: 50 parallel streams stay independent', () => {
   it('each stream gets its own text and its own tool call, complete and in order', async () => {
@@ -36,14 +44,27 @@ describe('concurrency: 50 parallel streams stay independent', () => {
         const n = Number(/#(\d+)/.exec(lastUserText(call))?.[1])
         // Jittered chunk delays so the 50 streams interleave.
         const chunkDelayMs = 1 + (n % 5)
-        if (n % 2 === 0) return { chunks: textChunks([`#${n}`, ' says', ` hello ${n}`]), chunkDelayMs }
-        return { chunks: toolCallChunks([{ id: `call_${n}`, name: 'Bash', args: { n } }], { text: `tool ${n}`, fragment: 2 }), chunkDelayMs }
+        if (n % 2 === 0)
+          return { chunks: textChunks([`#${n}`, ' says', ` hello ${n}`]), chunkDelayMs }
+        return {
+          chunks: toolCallChunks([{ id: `call_${n}`, name: 'Bash', args: { n } }], {
+            text: `tool ${n}`,
+            fragment: 2,
+          }),
+          chunkDelayMs,
+        }
       },
       { pingAfterMs: 5000 },
     )
     const results = await Promise.all(
       Array.from({ length: 50 }, (_, n) =>
-        send(app, simpleRequest({ messages: [{ role: 'user', content: `ask #${n}` }], ...(n % 2 ? { tools: [BASH] } : {}) })).then((o) => ({ n, o })),
+        send(
+          app,
+          simpleRequest({
+            messages: [{ role: 'user', content: `ask #${n}` }],
+            ...(n % 2 ? { tools: [BASH] } : {}),
+          }),
+        ).then((o) => ({ n, o })),
       ),
     )
     for (const { n, o } of results) {
@@ -53,10 +74,18 @@ describe('concurrency: 50 parallel streams stay independent', () => {
       if (n % 2 === 0) expect(textOf(o)).toBe(`#${n} says hello ${n}`)
       else {
         expect(textOf(o)).toBe(`tool ${n}`)
-        const tool = o.frames.find((f) => f.event === 'content_block_start' && (f.data as { content_block: { type: string } }).content_block.type === 'tool_use')
+        const tool = o.frames.find(
+          (f) =>
+            f.event === 'content_block_start' &&
+            (f.data as { content_block: { type: string } }).content_block.type === 'tool_use',
+        )
         expect(tool?.data).toMatchObject({ content_block: { id: `call_${n}`, name: 'Bash' } })
         const json = o.frames
-          .filter((f) => f.event === 'content_block_delta' && (f.data as { delta: { type: string } }).delta.type === 'input_json_delta')
+          .filter(
+            (f) =>
+              f.event === 'content_block_delta' &&
+              (f.data as { delta: { type: string } }).delta.type === 'input_json_delta',
+          )
           .map((f) => (f.data as { delta: { partial_json: string } }).delta.partial_json)
           .join('')
         expect(JSON.parse(json)).toEqual({ n })
@@ -76,29 +105,53 @@ function reply(call: FakeCall): FakeReply {
     case 7:
       return { chunks: toolCallChunks([{ name: 'Bash', args: { n } }]) }
     default:
-      return { chunks: textChunks([`answer `, `${n}`], { usage: { prompt_tokens: 20, completion_tokens: 2 } }) }
+      return {
+        chunks: textChunks([`answer `, `${n}`], {
+          usage: { prompt_tokens: 20, completion_tokens: 2 },
+        }),
+      }
   }
 }
 
-async function drive(app: ReturnType<typeof testApp>['app'], from: number, count: number, concurrency: number) {
+async function drive(
+  app: ReturnType<typeof testApp>['app'],
+  from: number,
+  count: number,
+  concurrency: number,
+) {
   let next = from
   const end = from + count
   const worker = async () => {
     while (next < end) {
       const n = next++
       const stream = n % 3 !== 0
-      const body = JSON.stringify(simpleRequest({ stream, messages: [{ role: 'user', content: `#${n}` }], tools: n % 10 === 7 ? [BASH] : undefined }))
+      const body = JSON.stringify(
+        simpleRequest({
+          stream,
+          messages: [{ role: 'user', content: `#${n}` }],
+          tools: n % 10 === 7 ? [BASH] : undefined,
+        }),
+      )
       if (n % 10 === 9 && stream) {
         // A client that goes away mid-answer.
         const ac = new AbortController()
-        const res = await app.request('/v1/messages', { method: 'POST', headers: anthropicHeaders, body, signal: ac.signal })
+        const res = await app.request('/v1/messages', {
+          method: 'POST',
+          headers: anthropicHeaders,
+          body,
+          signal: ac.signal,
+        })
         const reader = res.body?.getReader()
         await reader?.read()
         ac.abort()
         await reader?.cancel().catch(() => {})
         continue
       }
-      const res = await app.request('/v1/messages', { method: 'POST', headers: anthropicHeaders, body })
+      const res = await app.request('/v1/messages', {
+        method: 'POST',
+        headers: anthropicHeaders,
+        body,
+      })
       const text = await res.text()
       if (n % 10 === 3) expect(res.status).toBe(500)
       else if (stream) parseSse(text)
@@ -120,9 +173,15 @@ async function settle(): Promise<number> {
 }
 
 describe(`soak: ${SOAK_REQUESTS} requests`, () => {
-  it('no growth in live handles, timers or listeners; flat heap after GC', { timeout: 120_000 + SOAK_REQUESTS * 20 }, async () => {
+  it('no growth in live handles, timers or listeners; flat heap after GC', {
+    timeout: 120_000 + SOAK_REQUESTS * 20,
+  }, async () => {
     const shutdown = new AbortController()
-    const { app, fetch } = testApp(reply, { pingAfterMs: 5000, retryDownAfterMs: 1 }, { log: quiet, metrics: new PromMetrics(), shutdownSignal: shutdown.signal })
+    const { app, fetch } = testApp(
+      reply,
+      { pingAfterMs: 5000, retryDownAfterMs: 1 },
+      { log: quiet, metrics: new PromMetrics(), shutdownSignal: shutdown.signal },
+    )
 
     await drive(app, 0, 300, 20) // warm-up: JIT, caches, metric label sets
     fetch.calls.length = 0
@@ -147,7 +206,9 @@ describe(`soak: ${SOAK_REQUESTS} requests`, () => {
     for (const key of new Set([...Object.keys(handlesBefore), ...Object.keys(handlesAfter)]))
       expect(handlesAfter[key] ?? 0, key).toBeLessThanOrEqual(handlesBefore[key] ?? 0)
     expect(getEventListeners(shutdown.signal, 'abort')).toHaveLength(0)
-    const health = (await (await app.request('/health')).json()) as { backends: { inFlight: number }[] }
+    const health = (await (await app.request('/health')).json()) as {
+      backends: { inFlight: number }[]
+    }
     expect(health.backends.map((b) => b.inFlight)).toEqual([0])
     if (gc) expect(growthMb).toBeLessThan(HEAP_TOLERANCE_MB)
     else console.warn('soak: global.gc is unavailable, heap growth not asserted')
