@@ -12,13 +12,14 @@
  *
  * Environment: BENCH_DURATION (s per step, default 8, at most 20), BENCH_CONCURRENCY ("1,8,64"),
  * BENCH_TOKENS (text tokens per answer, 256), BENCH_LONG (0 skips the long-session step),
- * BENCH_PIN (0/1; default on with 2+ cores: anyclaude on the last core, the rest on the others).
+ * BENCH_PIN (0/1; default on with 2+ cores: anyclaude on the last core, the rest on the others),
+ * BENCH_DIST (another build of anyclaude to measure, e.g. a patched copy; default dist/).
  *
  * Everything is on 127.0.0.1; every process started is stopped by PID at the end.
  */
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { cpus, tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { callersOf, formatProfile, summarizeProfile } from './lib/cpuprofile.mjs'
 import { answerText, toolCallFor } from './lib/answer.mjs'
@@ -50,6 +51,8 @@ const TOKENS = Number(process.env.BENCH_TOKENS ?? 256)
 const LONG = process.env.BENCH_LONG !== '0'
 const PIN = process.env.BENCH_PIN === undefined ? undefined : process.env.BENCH_PIN === '1'
 
+const DIST = process.env.BENCH_DIST ? resolve(process.env.BENCH_DIST) : join(root, 'dist')
+
 const log = (line) => process.stderr.write(`${line}\n`)
 
 process.on('exit', stopAll)
@@ -77,7 +80,7 @@ async function startAll({ nodeFlags = [] } = {}) {
     JSON.stringify({ backends: [{ name: 'bench', kind: 'openai', url: backendUrl, model: 'bench' }] }),
   )
   const proxy = await startNode(
-    [...nodeFlags, join(root, 'dist/cli.js'), '--proxy-only', '--port', '0', '--config', config],
+    [...nodeFlags, join(DIST, 'cli.js'), '--proxy-only', '--port', '0', '--config', config],
     {
       ready: /listening on http:\/\/127\.0\.0\.1:(\d+)/,
       cpuList: pin.on ? pin.proxy : undefined,
@@ -185,7 +188,7 @@ async function standard() {
     machine: machine(),
     loadavg: { start: loadStart, end: loadAverage() },
     pinning: env.pin,
-    settings: { durationS: DURATION_S, concurrency: CONCURRENCY, tokens: TOKENS },
+    settings: { durationS: DURATION_S, concurrency: CONCURRENCY, tokens: TOKENS, dist: DIST },
     request: {
       source: env.requests.source,
       anthropicBytes: env.requests.normal.anthropic.length,
@@ -221,7 +224,7 @@ function report(result) {
   const file = join(dir, `${result.date.replace(/[:.]/g, '-')}.json`)
   writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`)
   log(`\nwrote ${file}`)
-  if (result.steps.length > 0 && !process.env.BENCH_NO_LATEST) {
+  if (result.steps.length > 0 && !process.env.BENCH_NO_LATEST && !process.env.BENCH_DIST) {
     writeFileSync(join(here, 'LATEST.md'), latestMarkdown(result))
     log(`wrote ${join(here, 'LATEST.md')}`)
   }

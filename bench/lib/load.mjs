@@ -6,6 +6,7 @@
  * `durationMs` (or until `requests` have completed). Requests still running when the window
  * closes may finish for `graceMs`, then are aborted and counted as failures.
  */
+import { setMaxListeners } from 'node:events'
 import { performance } from 'node:perf_hooks'
 import { Pool } from 'undici'
 import { AnthropicCheck, OpenAICheck } from './check.mjs'
@@ -74,6 +75,8 @@ export async function runStep(opts) {
   })
   const target = { ...opts, pool, body: Buffer.isBuffer(opts.body) ? opts.body : Buffer.from(opts.body) }
   const abort = new AbortController()
+  // One signal for every request of the step (each adds a listener while it runs).
+  setMaxListeners(0, abort.signal)
   try {
     // Warm-up: one request per worker, all at once, not counted (connections, JIT).
     const warm = await Promise.all(Array.from({ length: opts.concurrency }, () => once(target, abort.signal)))
