@@ -108,7 +108,7 @@ export function fromUpstreamStatus(
   bodyText: string,
   maxTokens?: number,
 ): ProxyError {
-  const detail = upstreamMessage(bodyText) || `HTTP ${status}`
+  const detail = upstreamMessage(bodyText) || 'no details (empty body)'
   // The whole body, not just its message: llama.cpp puts n_prompt_tokens / n_ctx beside it.
   const overflow =
     status < 500 || /context/i.test(detail)

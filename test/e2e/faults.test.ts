@@ -115,4 +115,27 @@ describe('faults', () => {
     const line = await waitFor('the log line', () => proxy.messageLogs()[logsBefore])
     expect(line).toMatchObject({ status: 200, backend: 'mlx-lm' })
   })
+
+  it('the backend drops the connection mid-answer: Claude Code retries without streaming and gets the answer', async () => {
+    ws = makeWorkspace('cut')
+    const logsBefore = proxy.messageLogs().length
+    // anyclaude always streams from the backend, so the retry looks the same from here: cut the first.
+    mlxLm.script = () =>
+      mlxLm.chats.length === 1
+        ? { text: 'this answer never ends', textChunks: 6, cutAfterChunks: 5, chunkDelayMs: 100 }
+        : { text: 'The answer, second time round.' }
+    const r = await run('say something')
+    expect(r.code, describeRun(r)).toBe(0)
+    expect(r.json?.is_error).toBe(false)
+    expect(r.json?.result).toBe('The answer, second time round.')
+    expect(mlxLm.chats).toHaveLength(2)
+    // The first stream had started (status 200 sent): the failure went out as an SSE error event,
+    // and Claude Code's non-streaming fallback was the second request.
+    const logs = (await proxy.waitForMessageLogs(logsBefore + 2)).slice(logsBefore)
+    expect(logs.map((l) => [l.status, l.backend])).toEqual([
+      [200, 'mlx-lm'],
+      [200, 'mlx-lm'],
+    ])
+    expect(logs[1]?.stopReason).toBe('end_turn')
+  })
 })

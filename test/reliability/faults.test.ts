@@ -98,7 +98,7 @@ for (const status of [400, 401, 404, 413, 429, 500, 503]) {
   ]
   for (const [shape, body, contentType] of bodies) {
     const says: (string | RegExp)[] = ['fake', `HTTP ${status}`]
-    if (body) says.push(words)
+    says.push(body ? words : 'empty body')
     let expectation: Expect
     if (status === 429 || status === 503)
       expectation = { status: 529, type: 'overloaded_error', says }

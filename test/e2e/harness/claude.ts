@@ -32,7 +32,8 @@ export function ensureClaude(log: (line: string) => void = () => {}): string {
     log(`installing @anthropic-ai/claude-code@${CLAUDE_CODE_VERSION} into ${CLAUDE_DIR}`)
     rmSync(CLAUDE_DIR, { recursive: true, force: true })
     mkdirSync(CLAUDE_DIR, { recursive: true })
-    writeFileSync(join(CLAUDE_DIR, 'package.json'), '{"private":true}\n')
+    // Indented like npm writes it, so Biome's `check .` accepts the file npm rewrites.
+    writeFileSync(join(CLAUDE_DIR, 'package.json'), `${JSON.stringify({ private: true }, null, 2)}\n`)
     execFileSync(
       'npm',
       [

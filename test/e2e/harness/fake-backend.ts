@@ -28,6 +28,8 @@ export type Answer = {
   chunkDelayMs?: number
   /** Split the text into this many chunks (default 3). */
   textChunks?: number
+  /** Drop the connection after this many stream chunks (the server crashed mid-answer). */
+  cutAfterChunks?: number
 }
 
 export type ChatMessage = {
@@ -192,8 +194,9 @@ export class FakeBackend {
   readonly style: FakeStyle
   readonly model: string
   script: Script
+  /** Every POST to the chat endpoint, in order (probes are not recorded). */
   readonly requests: RecordedRequest[] = []
-  /** Chat requests answered by the script; later ones get a plain text that ends the turn. */
+  /** Requests answered by the script; later ones get a plain text that ends the turn. */
   requestLimit = 25
   #server: Server | undefined
   #sockets = new Set<Socket>()
@@ -213,9 +216,9 @@ export class FakeBackend {
     return `http://127.0.0.1:${this.#port}/v1`
   }
 
-  /** Requests to the chat endpoint (probes excluded). */
+  /** The chat completion requests received (an alias of `requests`, for reading tests). */
   get chats(): RecordedRequest[] {
-    return this.requests.filter((r) => r.path.endsWith('/chat/completions'))
+    return this.requests
   }
 
   /** Listens on `port` (0: any free port; a later `start()` reuses the first port). */
@@ -267,24 +270,6 @@ export class FakeBackend {
       res.end(JSON.stringify({ error: 'Invalid JSON in request body' }))
       return
     }
-    // MLX-Textgen: `max_tokens: Field(default=4096, ge=1, le=32000)`, so FastAPI answers 422 outside.
-    const max = body.max_tokens
-    if (this.style === 'mlx-textgen' && typeof max === 'number' && (max < 1 || max > 32_000)) {
-      res.writeHead(422, { 'content-type': 'application/json' })
-      res.end(
-        JSON.stringify({
-          detail: [
-            {
-              type: 'less_than_equal',
-              loc: ['body', 'max_tokens'],
-              msg: 'Input should be less than or equal to 32000',
-              input: max,
-            },
-          ],
-        }),
-      )
-      return
-    }
     let settle = () => {}
     const record: RecordedRequest = {
       method: 'POST',
@@ -306,11 +291,37 @@ export class FakeBackend {
     res.on('finish', () => {
       record.finished = true
     })
-    // A script that never finishes the turn would keep Claude Code looping at full speed.
-    const answer: Answer =
-      this.chats.length > this.requestLimit
-        ? { text: 'FAKE BACKEND: REQUEST LIMIT REACHED' }
-        : this.script(body)
+    // MLX-Textgen: `max_tokens: Field(default=4096, ge=1, le=32000)`, so FastAPI answers 422 outside.
+    const max = body.max_tokens
+    if (this.style === 'mlx-textgen' && typeof max === 'number' && (max < 1 || max > 32_000)) {
+      res.writeHead(422, { 'content-type': 'application/json' })
+      res.end(
+        JSON.stringify({
+          detail: [
+            {
+              type: 'less_than_equal',
+              loc: ['body', 'max_tokens'],
+              msg: 'Input should be less than or equal to 32000',
+              input: max,
+            },
+          ],
+        }),
+      )
+      return
+    }
+    let answer: Answer
+    try {
+      // A script that never finishes the turn would keep Claude Code looping at full speed.
+      answer =
+        this.requests.length > this.requestLimit
+          ? { text: 'FAKE BACKEND: REQUEST LIMIT REACHED' }
+          : this.script(body)
+      this.#nativeCalls(answer)
+    } catch (e) {
+      res.writeHead(500, { 'content-type': 'application/json' })
+      res.end(JSON.stringify({ error: `fake backend script failed: ${(e as Error).message}` }))
+      return
+    }
     if (body.stream) await this.#stream(res, body, answer)
     else this.#json(res, body, answer)
   }
@@ -423,8 +434,13 @@ export class FakeBackend {
         : this.style === 'mlx-lm'
           ? this.#mlxLmChunks(body, answer)
           : this.#lmStudioChunks(body, answer)
+    let sent = 0
     for (const chunk of chunks) {
       if (res.destroyed) return
+      if (sent++ === answer.cutAfterChunks) {
+        res.destroy()
+        return
+      }
       res.write(typeof chunk === 'string' ? chunk : `data: ${JSON.stringify(chunk)}\n\n`)
       if (answer.chunkDelayMs) await sleep(answer.chunkDelayMs)
     }
@@ -536,34 +552,15 @@ export class FakeBackend {
     for (const piece of split(this.#content(answer), answer.textChunks ?? 3))
       yield chunk({ content: piece }, null)
     const calls = this.#nativeCalls(answer)
-    const chunks: Chunk[] = []
-    calls.forEach((call, index) => {
-      const wire = this.#wireCall(call, index, true) as { id: string }
-      const args = JSON.stringify(call.arguments)
-      chunks.push(
-        chunk(
-          {
-            tool_calls: [
-              {
-                index,
-                id: wire.id,
-                type: 'function',
-                function: { name: call.name, arguments: '' },
-              },
-            ],
-          },
-          null,
-        ),
-      )
-      for (const piece of split(args, 4))
-        chunks.push(
-          chunk(
-            { tool_calls: [{ index, type: 'function', function: { name: '', arguments: piece } }] },
-            null,
-          ),
-        )
-    })
-    yield* chunks
+    for (const [index, call] of calls.entries()) {
+      const { id: callId } = this.#wireCall(call, index, true)
+      const fn = { name: call.name, arguments: '' }
+      yield chunk({ tool_calls: [{ index, id: callId, type: 'function', function: fn }] }, null)
+      for (const piece of split(JSON.stringify(call.arguments), 4)) {
+        const fragment = { index, type: 'function', function: { name: '', arguments: piece } }
+        yield chunk({ tool_calls: [fragment] }, null)
+      }
+    }
     yield chunk({}, calls.length ? 'tool_calls' : 'stop')
     if (body.stream_options?.include_usage)
       yield {
