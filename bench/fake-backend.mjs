@@ -48,12 +48,16 @@ function toolFrames(call) {
   const id = 'call_bench_0001'
   frames = [
     chunk({
-      tool_calls: [{ index: 0, id, type: 'function', function: { name: call.name, arguments: '' } }],
+      tool_calls: [
+        { index: 0, id, type: 'function', function: { name: call.name, arguments: '' } },
+      ],
     }),
   ]
   const step = Math.ceil(json.length / 5)
   for (let i = 0; i < json.length; i += step)
-    frames.push(chunk({ tool_calls: [{ index: 0, function: { arguments: json.slice(i, i + step) } }] }))
+    frames.push(
+      chunk({ tool_calls: [{ index: 0, function: { arguments: json.slice(i, i + step) } }] }),
+    )
   toolFramesCache.set(key, frames)
   return frames
 }
@@ -127,7 +131,12 @@ const server = createServer({ keepAliveTimeout: 60_000 }, (req, res) => {
   const path = (req.url ?? '').split('?')[0]
   if (req.method === 'GET' && path === '/v1/models') {
     res.writeHead(200, { 'content-type': 'application/json' })
-    res.end(JSON.stringify({ object: 'list', data: [{ id: 'bench', object: 'model', owned_by: 'bench' }] }))
+    res.end(
+      JSON.stringify({
+        object: 'list',
+        data: [{ id: 'bench', object: 'model', owned_by: 'bench' }],
+      }),
+    )
     return
   }
   if (req.method === 'GET' && path === '/health') {
@@ -139,7 +148,9 @@ const server = createServer({ keepAliveTimeout: 60_000 }, (req, res) => {
     return
   }
   if (req.method !== 'POST' || path !== '/v1/chat/completions') {
-    res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":{"message":"not found"}}')
+    res
+      .writeHead(404, { 'content-type': 'application/json' })
+      .end('{"error":{"message":"not found"}}')
     return
   }
   const parts = []

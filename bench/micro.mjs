@@ -26,8 +26,8 @@ import { performance } from 'node:perf_hooks'
 import { fileURLToPath } from 'node:url'
 import { token } from './lib/answer.mjs'
 import { loadAverage } from './lib/proc.mjs'
-import { lengthen, recorded } from './lib/request.mjs'
 import { textTable } from './lib/report.mjs'
+import { lengthen, recorded } from './lib/request.mjs'
 
 const dist = (p) => import(new URL(`../dist/${p}`, import.meta.url).href)
 const { jsonDepth } = await dist('middleware/validate.js')
@@ -103,11 +103,18 @@ async function bench(section, name, fn, { ms = MS, note = '', perOp } = {}) {
     usPerOpWall: us(bestWall.wall / bestWall.n),
     usPerOpCpu: us(best.cpu / best.n),
     usPerOpCpuMedian: us(median.cpu / median.n),
-    ...(perOp ? { per: perOp.unit, usPerUnitCpu: Math.round(((best.cpu / best.n) * 1000 * 1000) / perOp.count) / 1000 } : {}),
+    ...(perOp
+      ? {
+          per: perOp.unit,
+          usPerUnitCpu: Math.round(((best.cpu / best.n) * 1000 * 1000) / perOp.count) / 1000,
+        }
+      : {}),
     note,
   }
   results.push(row)
-  process.stderr.write(`  ${section}: ${name}: ${row.usPerOpCpu} µs CPU/op (median ${row.usPerOpCpuMedian})\n`)
+  process.stderr.write(
+    `  ${section}: ${name}: ${row.usPerOpCpu} µs CPU/op (median ${row.usPerOpCpuMedian})\n`,
+  )
   return row
 }
 
@@ -117,7 +124,12 @@ const rec = recorded()
 const bodyText = JSON.stringify(rec.body)
 const bodyBuf = Buffer.from(bodyText)
 const longText = JSON.stringify(lengthen(rec.body, 30))
-const backend = resolveBackend({ name: 'bench', kind: 'openai', url: 'http://127.0.0.1:9/v1', model: 'bench' })
+const backend = resolveBackend({
+  name: 'bench',
+  kind: 'openai',
+  url: 'http://127.0.0.1:9/v1',
+  model: 'bench',
+})
 const BUILD = { model: 'bench', stream: true }
 
 /** A fresh parsed request (new objects: no memo hit), as each HTTP request has. */
@@ -138,36 +150,56 @@ async function requestSection() {
   const next = (pool) => pool[i++ % pool.length]
   const kb = (bodyBuf.length / 1024).toFixed(0)
 
-  await bench(S, `TextDecoder(fatal).decode of the ${kb} KB body (validate)`, () => decoder.decode(bodyBuf))
+  await bench(S, `TextDecoder(fatal).decode of the ${kb} KB body (validate)`, () =>
+    decoder.decode(bodyBuf),
+  )
   await bench(S, 'jsonDepth scan (validate)', () => jsonDepth(bodyText, 256))
   await bench(S, 'JSON.parse of the body (validate)', () => JSON.parse(bodyText))
-  await bench(S, 'zod MessagesRequestSchema.safeParse (validate)', () => MessagesRequestSchema.safeParse(next(parsedPool)))
-  await bench(S, 'normalizeRequest (normalize)', () => normalizeRequest(next(zodPool), { stripBillingHeader: true }))
+  await bench(S, 'zod MessagesRequestSchema.safeParse (validate)', () =>
+    MessagesRequestSchema.safeParse(next(parsedPool)),
+  )
+  await bench(S, 'normalizeRequest (normalize)', () =>
+    normalizeRequest(next(zodPool), { stripBillingHeader: true }),
+  )
   await bench(S, 'JSON.stringify(request.messages) for the router estimate (messages)', () =>
     JSON.stringify(next(normalizedPool).messages),
   )
   // Per-request schema objects: clone cost measured alone, to subtract.
-  const clone = await bench(S, '(clone of the 24 tool schemas, subtracted below)', () => withFreshSchemas(next(normalizedPool)))
-  const cold = await bench(S, 'planUpstream + build = toOpenAIRequest, fresh schemas (tool-mapping, exchange)', () =>
-    planUpstream(withFreshSchemas(next(normalizedPool))).build(backend, BUILD),
+  const clone = await bench(S, '(clone of the 24 tool schemas, subtracted below)', () =>
+    withFreshSchemas(next(normalizedPool)),
+  )
+  const cold = await bench(
+    S,
+    'planUpstream + build = toOpenAIRequest, fresh schemas (tool-mapping, exchange)',
+    () => planUpstream(withFreshSchemas(next(normalizedPool))).build(backend, BUILD),
   )
   cold.note = `≈ ${Math.round((cold.usPerOpCpu - clone.usPerOpCpu) * 10) / 10} µs CPU without the clone`
   await bench(S, '  of which toOpenAITools (cleanSchema × 24), fresh schemas', () =>
     toOpenAITools(withFreshSchemas(next(normalizedPool)), backend),
   )
-  await bench(S, '  of which toOpenAIMessages', () => toOpenAIMessages(next(normalizedPool), backend))
+  await bench(S, '  of which toOpenAIMessages', () =>
+    toOpenAIMessages(next(normalizedPool), backend),
+  )
   await bench(S, 'toOpenAIRequest, schemas memoized (failover, same objects)', () =>
     toOpenAIRequest(next(normalizedPool), backend, BUILD),
   )
   const upstream = toOpenAIRequest(normalizedPool[0], backend, BUILD).value
   const upstreamText = JSON.stringify(upstream)
-  await bench(S, `JSON.stringify of the upstream body, ${(upstreamText.length / 1024).toFixed(0)} KB (exchange)`, () =>
-    JSON.stringify(upstream),
+  await bench(
+    S,
+    `JSON.stringify of the upstream body, ${(upstreamText.length / 1024).toFixed(0)} KB (exchange)`,
+    () => JSON.stringify(upstream),
   )
   const enc = new TextEncoder()
-  await bench(S, 'string body in undici fetch: toWellFormed() (webidl USVString)', () => upstreamText.toWellFormed())
-  await bench(S, 'string body in undici fetch: TextEncoder.encode (extractBody)', () => enc.encode(upstreamText))
-  await bench(S, 'Buffer.byteLength (what undici.request does with a string body)', () => Buffer.byteLength(upstreamText))
+  await bench(S, 'string body in undici fetch: toWellFormed() (webidl USVString)', () =>
+    upstreamText.toWellFormed(),
+  )
+  await bench(S, 'string body in undici fetch: TextEncoder.encode (extractBody)', () =>
+    enc.encode(upstreamText),
+  )
+  await bench(S, 'Buffer.byteLength (what undici.request does with a string body)', () =>
+    Buffer.byteLength(upstreamText),
+  )
 
   const whole = (text, buf) => {
     const t = decoder.decode(buf)
@@ -180,16 +212,24 @@ async function requestSection() {
     enc.encode(out.toWellFormed())
     return text
   }
-  await bench(S, `whole request path, ${kb} KB (all of the above, fresh objects)`, () => whole(bodyText, bodyBuf))
+  await bench(S, `whole request path, ${kb} KB (all of the above, fresh objects)`, () =>
+    whole(bodyText, bodyBuf),
+  )
   const longBuf = Buffer.from(longText)
-  await bench(S, `whole request path, long session ${(longBuf.length / 1024).toFixed(0)} KB`, () => whole(longText, longBuf))
+  await bench(S, `whole request path, long session ${(longBuf.length / 1024).toFixed(0)} KB`, () =>
+    whole(longText, longBuf),
+  )
   const noZod = (buf) => {
     const t = decoder.decode(buf)
     const normalized = normalizeRequest(JSON.parse(t), { stripBillingHeader: true }).value
     const built = planUpstream(normalized).build(backend, BUILD)
     return enc.encode(JSON.stringify(built.value))
   }
-  await bench(S, 'lower bound: decode + JSON.parse + normalize + build + stringify + encode (no zod, no jsonDepth, no toWellFormed, no router stringify)', () => noZod(bodyBuf))
+  await bench(
+    S,
+    'lower bound: decode + JSON.parse + normalize + build + stringify + encode (no zod, no jsonDepth, no toWellFormed, no router stringify)',
+    () => noZod(bodyBuf),
+  )
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -198,17 +238,40 @@ const CHUNKS = 2000
 function openAIStreamBytes() {
   const frame = (o) => `data: ${JSON.stringify(o)}\n\n`
   const c = (delta, finish = null) =>
-    frame({ id: 'chatcmpl-x', object: 'chat.completion.chunk', created: 1, model: 'bench', choices: [{ index: 0, delta, finish_reason: finish }] })
+    frame({
+      id: 'chatcmpl-x',
+      object: 'chat.completion.chunk',
+      created: 1,
+      model: 'bench',
+      choices: [{ index: 0, delta, finish_reason: finish }],
+    })
   const frames = [c({ role: 'assistant', content: '' })]
   for (let i = 0; i < CHUNKS; i++) frames.push(c({ content: token(i) }))
   const args = JSON.stringify({ command: 'echo "héllo" && ls', description: 'Print — «test»' })
-  frames.push(c({ tool_calls: [{ index: 0, id: 'call_1', type: 'function', function: { name: 'Bash', arguments: '' } }] }))
-  for (let i = 0; i < args.length; i += 12) frames.push(c({ tool_calls: [{ index: 0, function: { arguments: args.slice(i, i + 12) } }] }))
+  frames.push(
+    c({
+      tool_calls: [
+        { index: 0, id: 'call_1', type: 'function', function: { name: 'Bash', arguments: '' } },
+      ],
+    }),
+  )
+  for (let i = 0; i < args.length; i += 12)
+    frames.push(c({ tool_calls: [{ index: 0, function: { arguments: args.slice(i, i + 12) } }] }))
   frames.push(c({}, 'tool_calls'))
-  frames.push(frame({ id: 'chatcmpl-x', object: 'chat.completion.chunk', created: 1, model: 'bench', choices: [], usage: { prompt_tokens: 19000, completion_tokens: CHUNKS } }))
+  frames.push(
+    frame({
+      id: 'chatcmpl-x',
+      object: 'chat.completion.chunk',
+      created: 1,
+      model: 'bench',
+      choices: [],
+      usage: { prompt_tokens: 19000, completion_tokens: CHUNKS },
+    }),
+  )
   frames.push('data: [DONE]\n\n')
   const reads = []
-  for (let i = 0; i < frames.length; i += 16) reads.push(new TextEncoder().encode(frames.slice(i, i + 16).join('')))
+  for (let i = 0; i < frames.length; i += 16)
+    reads.push(new TextEncoder().encode(frames.slice(i, i + 16).join('')))
   return { reads, frames }
 }
 
@@ -223,15 +286,30 @@ async function streamSection() {
   const plan = planUpstream(normalized)
   const enc = new TextEncoder()
 
-  await bench(S, `floor: JSON.parse of the ${frames.length} chunk payloads`, () => {
-    for (const f of frames) if (f.startsWith('data: {')) JSON.parse(f.slice(6))
-  }, { perOp: per })
-  await bench(S, 'decodeSse (TextDecoder + eventsource-parser + async generator)', async () => {
-    for await (const _ of decodeSse(source()));
-  }, { perOp: per })
-  await bench(S, '+ openAIStreamToParts', async () => {
-    for await (const _ of openAIStreamToParts(decodeSse(source())));
-  }, { perOp: per })
+  await bench(
+    S,
+    `floor: JSON.parse of the ${frames.length} chunk payloads`,
+    () => {
+      for (const f of frames) if (f.startsWith('data: {')) JSON.parse(f.slice(6))
+    },
+    { perOp: per },
+  )
+  await bench(
+    S,
+    'decodeSse (TextDecoder + eventsource-parser + async generator)',
+    async () => {
+      for await (const _ of decodeSse(source()));
+    },
+    { perOp: per },
+  )
+  await bench(
+    S,
+    '+ openAIStreamToParts',
+    async () => {
+      for await (const _ of openAIStreamToParts(decodeSse(source())));
+    },
+    { perOp: per },
+  )
   const pipeline = async ({ rescue, build, encode, bytes }) => {
     const transforms = rescue ? plan.transforms(backend) : []
     const builder = new AnthropicEventBuilder({
@@ -256,33 +334,76 @@ async function streamSection() {
     }
     return n
   }
-  await bench(S, '+ text-format rescue (openai kind: 5 formats + <think>)', () => pipeline({ rescue: true }), { perOp: per })
-  await bench(S, '+ AnthropicEventBuilder', () => pipeline({ rescue: true, build: true }), { perOp: per })
-  await bench(S, '+ encodeEvents (JSON.stringify per event)', () => pipeline({ rescue: true, build: true, encode: true }), { perOp: per })
-  await bench(S, '+ TextEncoder.encode per write = the whole re-framing', () => pipeline({ rescue: true, build: true, encode: true, bytes: true }), { perOp: per })
-  await bench(S, 'the whole re-framing without the rescue (a backend with native tool calls)', () => pipeline({ rescue: false, build: true, encode: true, bytes: true }), { perOp: per })
+  await bench(
+    S,
+    '+ text-format rescue (openai kind: 5 formats + <think>)',
+    () => pipeline({ rescue: true }),
+    { perOp: per },
+  )
+  await bench(S, '+ AnthropicEventBuilder', () => pipeline({ rescue: true, build: true }), {
+    perOp: per,
+  })
+  await bench(
+    S,
+    '+ encodeEvents (JSON.stringify per event)',
+    () => pipeline({ rescue: true, build: true, encode: true }),
+    { perOp: per },
+  )
+  await bench(
+    S,
+    '+ TextEncoder.encode per write = the whole re-framing',
+    () => pipeline({ rescue: true, build: true, encode: true, bytes: true }),
+    { perOp: per },
+  )
+  await bench(
+    S,
+    'the whole re-framing without the rescue (a backend with native tool calls)',
+    () => pipeline({ rescue: false, build: true, encode: true, bytes: true }),
+    { perOp: per },
+  )
 
   // Encoding alternatives for the commonest event.
-  const deltas = Array.from({ length: CHUNKS }, (_, i) => ({ type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: token(i) } }))
-  await bench(S, 'encodeEvents of 2000 text deltas, one call each', () => {
-    let n = 0
-    for (const d of deltas) n += encodeEvents([d]).length
-    return n
-  }, { perOp: { unit: 'event', count: CHUNKS } })
-  await bench(S, 'hand-written text-delta frame (JSON.stringify of the text only)', () => {
-    let n = 0
-    for (const d of deltas)
-      n += `event: content_block_delta\ndata: {"type":"content_block_delta","index":${d.index},"delta":{"type":"text_delta","text":${JSON.stringify(d.delta.text)}}}\n\n`.length
-    return n
-  }, { perOp: { unit: 'event', count: CHUNKS } })
+  const deltas = Array.from({ length: CHUNKS }, (_, i) => ({
+    type: 'content_block_delta',
+    index: 0,
+    delta: { type: 'text_delta', text: token(i) },
+  }))
+  await bench(
+    S,
+    'encodeEvents of 2000 text deltas, one call each',
+    () => {
+      let n = 0
+      for (const d of deltas) n += encodeEvents([d]).length
+      return n
+    },
+    { perOp: { unit: 'event', count: CHUNKS } },
+  )
+  await bench(
+    S,
+    'hand-written text-delta frame (JSON.stringify of the text only)',
+    () => {
+      let n = 0
+      for (const d of deltas)
+        n +=
+          `event: content_block_delta\ndata: {"type":"content_block_delta","index":${d.index},"delta":{"type":"text_delta","text":${JSON.stringify(d.delta.text)}}}\n\n`
+            .length
+      return n
+    },
+    { perOp: { unit: 'event', count: CHUNKS } },
+  )
 
   // Web streams: what each enqueue costs between the route and @hono/node-server's reader.
   const payloads = deltas.map((d) => enc.encode(encodeEvents([d])))
   const batched = []
-  for (let i = 0; i < payloads.length; i += 16) batched.push(Buffer.concat(payloads.slice(i, i + 16)))
+  for (let i = 0; i < payloads.length; i += 16)
+    batched.push(Buffer.concat(payloads.slice(i, i + 16)))
   const throughWebStream = async (items) => {
     let ctrl
-    const rs = new ReadableStream({ start(c) { ctrl = c } })
+    const rs = new ReadableStream({
+      start(c) {
+        ctrl = c
+      },
+    })
     const reader = rs.getReader()
     let n = 0
     for (const p of items) {
@@ -292,8 +413,18 @@ async function streamSection() {
     }
     return n
   }
-  await bench(S, 'ReadableStream enqueue + read, one per event (2000)', () => throughWebStream(payloads), { perOp: { unit: 'event', count: CHUNKS } })
-  await bench(S, 'ReadableStream enqueue + read, one per 16 events (125)', () => throughWebStream(batched), { perOp: { unit: 'event', count: CHUNKS } })
+  await bench(
+    S,
+    'ReadableStream enqueue + read, one per event (2000)',
+    () => throughWebStream(payloads),
+    { perOp: { unit: 'event', count: CHUNKS } },
+  )
+  await bench(
+    S,
+    'ReadableStream enqueue + read, one per 16 events (125)',
+    () => throughWebStream(batched),
+    { perOp: { unit: 'event', count: CHUNKS } },
+  )
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -302,10 +433,12 @@ async function parserSection() {
   const formats = backend.textToolFormats
   const toolNames = rec.body.tools.map((t) => t.name)
   const prose = Array.from({ length: 2000 }, (_, i) => token(i))
-  const codeLine = 'const xs: Array<Map<string, number[]>> = items.filter((x) => x[0] < limit && x.tags?.[1] !== "<b>");\n'
+  const codeLine =
+    'const xs: Array<Map<string, number[]>> = items.filter((x) => x[0] < limit && x.tags?.[1] !== "<b>");\n'
   const code = []
   for (let i = 0; code.join('').length < 16_000; i++) code.push(...codeLine.match(/.{1,5}/gs))
-  const call = '<tool_call>\n{"name": "Bash", "arguments": {"command": "ls -la", "description": "List"}}\n</tool_call>'
+  const call =
+    '<tool_call>\n{"name": "Bash", "arguments": {"command": "ls -la", "description": "List"}}\n</tool_call>'
   const run = (pieces, opts) => {
     const p = createTextToolCallParser(opts)
     let n = 0
@@ -314,16 +447,41 @@ async function parserSection() {
   }
   const proseKb = (prose.join('').length / 1024).toFixed(1)
   const codeKb = (code.join('').length / 1024).toFixed(1)
-  await bench(S, `prose answer, ${proseKb} KB in ${prose.length} pushes (openai kind: 5 formats + think)`, () => run(prose, { formats, toolNames, think: true }), { perOp: { unit: 'push', count: prose.length } })
-  await bench(S, `code answer with < and [ , ${codeKb} KB in ${code.length} pushes`, () => run(code, { formats, toolNames, think: true }), { perOp: { unit: 'push', count: code.length } })
+  await bench(
+    S,
+    `prose answer, ${proseKb} KB in ${prose.length} pushes (openai kind: 5 formats + think)`,
+    () => run(prose, { formats, toolNames, think: true }),
+    { perOp: { unit: 'push', count: prose.length } },
+  )
+  await bench(
+    S,
+    `code answer with < and [ , ${codeKb} KB in ${code.length} pushes`,
+    () => run(code, { formats, toolNames, think: true }),
+    { perOp: { unit: 'push', count: code.length } },
+  )
   const withCall = [...prose, ...call.match(/.{1,4}/gs)]
-  await bench(S, 'prose answer then a Hermes <tool_call> (4-char pushes)', () => run(withCall, { formats, toolNames, think: true }), { perOp: { unit: 'push', count: withCall.length } })
-  await bench(S, 'prose answer, hermes only', () => run(prose, { formats: ['hermes'], toolNames }), { perOp: { unit: 'push', count: prose.length } })
-  await bench(S, 'baseline: string concatenation of the same pushes', () => {
-    let s = ''
-    for (const t of prose) s += t
-    return s.length
-  }, { perOp: { unit: 'push', count: prose.length } })
+  await bench(
+    S,
+    'prose answer then a Hermes <tool_call> (4-char pushes)',
+    () => run(withCall, { formats, toolNames, think: true }),
+    { perOp: { unit: 'push', count: withCall.length } },
+  )
+  await bench(
+    S,
+    'prose answer, hermes only',
+    () => run(prose, { formats: ['hermes'], toolNames }),
+    { perOp: { unit: 'push', count: prose.length } },
+  )
+  await bench(
+    S,
+    'baseline: string concatenation of the same pushes',
+    () => {
+      let s = ''
+      for (const t of prose) s += t
+      return s.length
+    },
+    { perOp: { unit: 'push', count: prose.length } },
+  )
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -337,13 +495,22 @@ async function httpSection() {
   const undici = await import('undici')
   const listen = (fetch) =>
     new Promise((resolve) => {
-      const s = serve({ fetch, port: 0, hostname: '127.0.0.1' }, (info) => resolve({ server: s, port: info.port }))
+      const s = serve({ fetch, port: 0, hostname: '127.0.0.1' }, (info) =>
+        resolve({ server: s, port: info.port }),
+      )
     })
-  const close = (s) => new Promise((r) => { s.closeAllConnections?.(); s.close(() => r()) })
+  const close = (s) =>
+    new Promise((r) => {
+      s.closeAllConnections?.()
+      s.close(() => r())
+    })
   const agent = new undici.Agent({ keepAliveTimeout: 10_000 })
   const post = async (port, path, body) => {
     const res = await undici.request(`http://127.0.0.1:${port}${path}`, {
-      method: 'POST', body, headers: { 'content-type': 'application/json' }, dispatcher: agent,
+      method: 'POST',
+      body,
+      headers: { 'content-type': 'application/json' },
+      dispatcher: agent,
     })
     let n = 0
     for await (const c of res.body) n += c.length
@@ -355,11 +522,15 @@ async function httpSection() {
   const decoder = new TextDecoder('utf-8', { fatal: true })
   const read = async (c) => c.json({ n: decoder.decode(await c.req.arrayBuffer()).length })
   const withLimit = new Hono().post('/x', bodyLimit({ maxSize: 64 * 1024 * 1024 }), read)
-  const withoutLimit = new Hono().post('/x', async (c, next) => {
-    const len = Number(c.req.header('content-length') ?? 0)
-    if (len > 64 * 1024 * 1024) return c.json({ error: 'too large' }, 413)
-    await next()
-  }, read)
+  const withoutLimit = new Hono().post(
+    '/x',
+    async (c, next) => {
+      const len = Number(c.req.header('content-length') ?? 0)
+      if (len > 64 * 1024 * 1024) return c.json({ error: 'too large' }, 413)
+      await next()
+    },
+    read,
+  )
   for (const [name, app] of [
     ['POST 76 KB, hono bodyLimit + c.req.arrayBuffer()', withLimit],
     ['POST 76 KB, content-length check + c.req.arrayBuffer()', withoutLimit],
@@ -374,7 +545,9 @@ async function httpSection() {
   //    declared chunked.
   const enc = new TextEncoder()
   const events = Array.from({ length: 270 }, (_, i) =>
-    encodeEvents([{ type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: token(i) } }]),
+    encodeEvents([
+      { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: token(i) } },
+    ]),
   )
   const sse = (mode, chunked) => async () => {
     const body = new ReadableStream({
@@ -382,7 +555,9 @@ async function httpSection() {
         ctrl.enqueue(enc.encode('event: message_start\ndata: {}\n\n'))
         await new Promise((r) => setImmediate(r))
         if (mode === 'event') for (const e of events) ctrl.enqueue(enc.encode(e))
-        else for (let i = 0; i < events.length; i += 16) ctrl.enqueue(enc.encode(events.slice(i, i + 16).join('')))
+        else
+          for (let i = 0; i < events.length; i += 16)
+            ctrl.enqueue(enc.encode(events.slice(i, i + 16).join('')))
         ctrl.close()
       },
     })
@@ -411,22 +586,36 @@ async function httpSection() {
       })
       .post('/', async (c) => {
         let ctrl
-        const body = new ReadableStream({ start(k) { ctrl = k } })
+        const body = new ReadableStream({
+          start(k) {
+            ctrl = k
+          },
+        })
         ctrl.enqueue(enc.encode('event: message_start\ndata: {}\n\n'))
         setTimeout(() => {
           ctrl.enqueue(enc.encode(events[0]))
           ctrl.close()
         }, 5)
         c.header('x-anyclaude-backend', 'bench')
-        const headers = { 'content-type': 'text/event-stream', ...(chunked ? { 'transfer-encoding': 'chunked' } : {}) }
-        return new Response(body, { status: 200, headers: { ...headers, ...Object.fromEntries(c.res.headers) } })
+        const headers = {
+          'content-type': 'text/event-stream',
+          ...(chunked ? { 'transfer-encoding': 'chunked' } : {}),
+        }
+        return new Response(body, {
+          status: 200,
+          headers: { ...headers, ...Object.fromEntries(c.res.headers) },
+        })
       })
   for (const chunked of [false, true]) {
     const { server, port } = await listen(shaped(chunked).fetch)
     const firsts = []
     for (let i = 0; i < 100; i++) {
       const t0 = performance.now()
-      const res = await undici.request(`http://127.0.0.1:${port}/`, { method: 'POST', body: '{}', dispatcher: agent })
+      const res = await undici.request(`http://127.0.0.1:${port}/`, {
+        method: 'POST',
+        body: '{}',
+        dispatcher: agent,
+      })
       let first
       for await (const _ of res.body) first ??= performance.now() - t0
       firsts.push(first)
@@ -451,7 +640,8 @@ async function httpSection() {
     req.resume()
     req.on('end', () => {
       res.writeHead(200, { 'content-type': 'text/event-stream' })
-      for (let i = 0; i < upstreamFrames.length; i += 16) res.write(upstreamFrames.slice(i, i + 16).join(''))
+      for (let i = 0; i < upstreamFrames.length; i += 16)
+        res.write(upstreamFrames.slice(i, i + 16).join(''))
       res.end()
     })
   })
@@ -464,7 +654,13 @@ async function httpSection() {
   const headers = { 'content-type': 'application/json', accept: 'text/event-stream' }
   const viaFetch = (body) => async () => {
     const ac = new AbortController()
-    const res = await undici.fetch(url, { method: 'POST', headers, body, signal: ac.signal, dispatcher: fetchAgent })
+    const res = await undici.fetch(url, {
+      method: 'POST',
+      headers,
+      body,
+      signal: ac.signal,
+      dispatcher: fetchAgent,
+    })
     let n = 0
     for await (const c of res.body) n += c.length
     return n
@@ -473,12 +669,21 @@ async function httpSection() {
   await bench(S, 'upstream: undici.fetch, Uint8Array body', viaFetch(upstreamBytes))
   await bench(S, 'upstream: undici.request, string body', async () => {
     const ac = new AbortController()
-    const res = await undici.request(url, { method: 'POST', headers, body: upstreamText, signal: ac.signal, dispatcher: fetchAgent })
+    const res = await undici.request(url, {
+      method: 'POST',
+      headers,
+      body: upstreamText,
+      signal: ac.signal,
+      dispatcher: fetchAgent,
+    })
     let n = 0
     for await (const c of res.body) n += c.length
     return n
   })
-  await new Promise((r) => { fake.closeAllConnections(); fake.close(r) })
+  await new Promise((r) => {
+    fake.closeAllConnections()
+    fake.close(r)
+  })
   await agent.close()
   await fetchAgent.close()
 }
@@ -496,7 +701,11 @@ const rows = results.map((r) => [
   r.section,
   r.name,
   r.opsPerS !== undefined ? String(r.opsPerS) : '',
-  r.usPerOpWall !== undefined ? String(r.usPerOpWall) : r.ttfbP50Ms !== undefined ? `TTFB p50 ${r.ttfbP50Ms} ms` : '',
+  r.usPerOpWall !== undefined
+    ? String(r.usPerOpWall)
+    : r.ttfbP50Ms !== undefined
+      ? `TTFB p50 ${r.ttfbP50Ms} ms`
+      : '',
   r.usPerOpCpu !== undefined ? `${r.usPerOpCpu} (${r.usPerOpCpuMedian})` : '',
   r.usPerUnitCpu !== undefined ? `${r.usPerUnitCpu} µs/${r.per}` : '',
   r.note ?? '',
@@ -508,5 +717,8 @@ process.stdout.write(
 const dir = fileURLToPath(new URL('./results/', import.meta.url))
 mkdirSync(dir, { recursive: true })
 const file = `${dir}micro-${started.toISOString().replace(/[:.]/g, '-')}.json`
-writeFileSync(file, `${JSON.stringify({ date: started.toISOString(), node: process.version, loadavg: { start: load0, end: loadAverage() }, results }, null, 2)}\n`)
+writeFileSync(
+  file,
+  `${JSON.stringify({ date: started.toISOString(), node: process.version, loadavg: { start: load0, end: loadAverage() }, results }, null, 2)}\n`,
+)
 process.stderr.write(`wrote ${file}\n`)

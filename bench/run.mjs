@@ -21,11 +21,10 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node
 import { cpus, tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { callersOf, formatProfile, summarizeProfile } from './lib/cpuprofile.mjs'
 import { answerText, toolCallFor } from './lib/answer.mjs'
+import { callersOf, formatProfile, summarizeProfile } from './lib/cpuprofile.mjs'
 import { runStep } from './lib/load.mjs'
 import { loadAverage, memoryMb, ProcSampler } from './lib/proc.mjs'
-import { buildRequests } from './lib/request.mjs'
 import {
   markdownTable,
   ratioRows,
@@ -34,7 +33,8 @@ import {
   targetValues,
   textTable,
 } from './lib/report.mjs'
-import { pinSelf, pinning, startNode, stop, stopAll } from './lib/spawn.mjs'
+import { buildRequests } from './lib/request.mjs'
+import { pinning, pinSelf, startNode, stop, stopAll } from './lib/spawn.mjs'
 
 const here = fileURLToPath(new URL('.', import.meta.url))
 const root = fileURLToPath(new URL('..', import.meta.url))
@@ -46,7 +46,10 @@ const option = (name) => {
 }
 
 const DURATION_S = Math.min(20, Number(process.env.BENCH_DURATION ?? 8))
-const CONCURRENCY = (process.env.BENCH_CONCURRENCY ?? '1,8,64').split(',').map(Number).filter((n) => n > 0)
+const CONCURRENCY = (process.env.BENCH_CONCURRENCY ?? '1,8,64')
+  .split(',')
+  .map(Number)
+  .filter((n) => n > 0)
 const TOKENS = Number(process.env.BENCH_TOKENS ?? 256)
 const LONG = process.env.BENCH_LONG !== '0'
 const PIN = process.env.BENCH_PIN === undefined ? undefined : process.env.BENCH_PIN === '1'
@@ -66,18 +69,23 @@ for (const sig of ['SIGINT', 'SIGTERM'])
 async function startAll({ nodeFlags = [] } = {}) {
   const pin = pinning(PIN)
   if (pin.on) pinSelf(pin.harness)
-  const fake = await startNode([join(here, 'fake-backend.mjs'), '--port', '0', '--tokens', String(TOKENS)], {
-    ready: /listening on (\d+)/,
-    cpuList: pin.on ? pin.harness : undefined,
-    name: 'fake backend',
-  })
+  const fake = await startNode(
+    [join(here, 'fake-backend.mjs'), '--port', '0', '--tokens', String(TOKENS)],
+    {
+      ready: /listening on (\d+)/,
+      cpuList: pin.on ? pin.harness : undefined,
+      name: 'fake backend',
+    },
+  )
   const fakePort = Number(fake.match[1])
   const backendUrl = `http://127.0.0.1:${fakePort}/v1`
   const dir = mkdtempSync(join(tmpdir(), 'anyclaude-bench-'))
   const config = join(dir, 'config.json')
   writeFileSync(
     config,
-    JSON.stringify({ backends: [{ name: 'bench', kind: 'openai', url: backendUrl, model: 'bench' }] }),
+    JSON.stringify({
+      backends: [{ name: 'bench', kind: 'openai', url: backendUrl, model: 'bench' }],
+    }),
   )
   const proxy = await startNode(
     [...nodeFlags, join(DIST, 'cli.js'), '--proxy-only', '--port', '0', '--config', config],
@@ -85,7 +93,12 @@ async function startAll({ nodeFlags = [] } = {}) {
       ready: /listening on http:\/\/127\.0\.0\.1:(\d+)/,
       cpuList: pin.on ? pin.proxy : undefined,
       // The user's own settings must not leak into the measurement.
-      env: { ANYCLAUDE_CONFIG: '', ANYCLAUDE_DEBUG: '', ANYCLAUDE_API_KEY: '', ANYCLAUDE_LOG_FILE: '' },
+      env: {
+        ANYCLAUDE_CONFIG: '',
+        ANYCLAUDE_DEBUG: '',
+        ANYCLAUDE_API_KEY: '',
+        ANYCLAUDE_LOG_FILE: '',
+      },
       name: 'anyclaude',
     },
   )
@@ -166,17 +179,26 @@ const round = (o) => Object.fromEntries(Object.entries(o).map(([k, v]) => [k, r2
 
 function machine() {
   const c = cpus()
-  return { cpus: c.length, model: c[0]?.model ?? 'unknown', node: process.version, platform: process.platform }
+  return {
+    cpus: c.length,
+    model: c[0]?.model ?? 'unknown',
+    node: process.version,
+    platform: process.platform,
+  }
 }
 
 async function standard() {
   const loadStart = loadAverage()
-  log(`anyclaude bench: ${DURATION_S} s per step, concurrency ${CONCURRENCY.join(', ')}, ${TOKENS} tokens + 1 tool call; load average ${loadStart}`)
+  log(
+    `anyclaude bench: ${DURATION_S} s per step, concurrency ${CONCURRENCY.join(', ')}, ${TOKENS} tokens + 1 tool call; load average ${loadStart}`,
+  )
   const env = await startAll()
   const steps = []
   let lifetime
   try {
-    log(`  pinning: ${env.pin.on ? `anyclaude on cpu ${env.pin.proxy}, harness on cpu ${env.pin.harness}` : 'off'}`)
+    log(
+      `  pinning: ${env.pin.on ? `anyclaude on cpu ${env.pin.proxy}, harness on cpu ${env.pin.harness}` : 'off'}`,
+    )
     for (const c of CONCURRENCY) steps.push(await pair(env, c, env.requests.normal))
     if (LONG) steps.push(await pair(env, 1, env.requests.long, { long: true }))
   } finally {
@@ -279,7 +301,10 @@ async function profile() {
   process.stdout.write(
     `\n${textTable(stepRows([step]))}\n\nprofile ${join(dir, file)}\n${formatProfile(summary, { requests })}\n`,
   )
-  writeFileSync(join(dir, 'summary.json'), `${JSON.stringify({ step, summary, loadavg: loadAverage() }, null, 2)}\n`)
+  writeFileSync(
+    join(dir, 'summary.json'),
+    `${JSON.stringify({ step, summary, loadavg: loadAverage() }, null, 2)}\n`,
+  )
 }
 
 /** `--soak N`: N requests through anyclaude at c=8; RSS every 10 % of the way. */
@@ -333,11 +358,19 @@ async function soak(n) {
   }
   process.stdout.write(
     `\nsoak: ${out.ok}/${out.requests} ok, ${out.reqPerS} req/s, ${out.cpuSPer1000} CPU s per 1000 requests\n` +
-      series.map((s) => `  after ${String(s.completed).padStart(6)}${s.idleAfterS ? ' (+2 s idle)' : ''}: RSS ${s.rss} MB, HWM ${s.hwm} MB`).join('\n') +
+      series
+        .map(
+          (s) =>
+            `  after ${String(s.completed).padStart(6)}${s.idleAfterS ? ' (+2 s idle)' : ''}: RSS ${s.rss} MB, HWM ${s.hwm} MB`,
+        )
+        .join('\n') +
       `\n  RSS growth from 20 % to the end: ${out.rssGrowthFrom20PctMb} MB\n`,
   )
   mkdirSync(join(here, 'results'), { recursive: true })
-  writeFileSync(join(here, 'results', `soak-${out.date.replace(/[:.]/g, '-')}.json`), `${JSON.stringify(out, null, 2)}\n`)
+  writeFileSync(
+    join(here, 'results', `soak-${out.date.replace(/[:.]/g, '-')}.json`),
+    `${JSON.stringify(out, null, 2)}\n`,
+  )
 }
 
 async function main() {
@@ -346,11 +379,15 @@ async function main() {
     return
   }
   if (option('top') && option('callers')) {
-    process.stdout.write(`${callersOf(option('top'), option('callers'), { depth: Number(option('depth') ?? 6) })}\n`)
+    process.stdout.write(
+      `${callersOf(option('top'), option('callers'), { depth: Number(option('depth') ?? 6) })}\n`,
+    )
     return
   }
   if (option('top')) {
-    process.stdout.write(`${formatProfile(summarizeProfile(option('top'), Number(option('n') ?? 30)))}\n`)
+    process.stdout.write(
+      `${formatProfile(summarizeProfile(option('top'), Number(option('n') ?? 30)))}\n`,
+    )
     return
   }
   if (flag('profile')) return profile()

@@ -50,6 +50,18 @@ export function redact(value: unknown): unknown {
   return out
 }
 
+/** Replaces every occurrence of the given values (and their JSON-escaped forms) by `[redacted]`. */
+export function secretScrubber(secrets: readonly string[]): (text: string) => string {
+  const values = [...new Set(secrets.filter((v) => v.length >= 4))]
+  const forms = [...new Set(values.flatMap((v) => [v, JSON.stringify(v).slice(1, -1)]))]
+  if (forms.length === 0) return (text) => text
+  return (text) => {
+    let out = text
+    for (const f of forms) if (out.includes(f)) out = out.split(f).join('[redacted]')
+    return out
+  }
+}
+
 /** The trace folder: `traceDir` from the config, else `~/.anyclaude/traces`. */
 export const traceDirOf = (config: Pick<Config, 'traceDir'>, home: string = homedir()): string =>
   config.traceDir ?? join(home, '.anyclaude', 'traces')
@@ -76,7 +88,11 @@ export function createTraceWriter(
   dir: string,
   onError: (message: string) => void = () => {},
   now = () => new Date(),
+  secrets: readonly string[] = [],
 ): TraceWriter {
+  // Configured key values are also scrubbed wherever they appear (a backend may echo its key in
+  // an error body, which reaches the trace as raw stream bytes under no secret-looking field).
+  const scrub = secretScrubber(secrets)
   const files = new Map<string, string>()
   let made = false
   let failed = false
@@ -98,7 +114,7 @@ export function createTraceWriter(
           if (files.size > 1000) files.delete(files.keys().next().value as string)
         }
         const line: TraceLine = { ts: at.toISOString(), ...record, data: redact(record.data) }
-        appendFileSync(file, `${JSON.stringify(line)}\n`)
+        appendFileSync(file, `${scrub(JSON.stringify(line))}\n`)
       } catch (err) {
         if (!failed) onError(`cannot write trace files in ${dir}: ${(err as Error).message}`)
         failed = true
@@ -255,7 +271,10 @@ export function traceDeps(
   upstream: typeof fetch,
   onError?: (message: string) => void,
 ): { dir: string; writer: TraceWriter; deps: Pick<AppDeps, 'trace' | 'middleware' | 'fetch'> } {
-  const writer = createTraceWriter(traceDirOf(config), onError)
+  const secrets = [config.apiKey, ...config.backends.map((b) => b.apiKey)].filter(
+    (k): k is string => typeof k === 'string',
+  )
+  const writer = createTraceWriter(traceDirOf(config), onError, undefined, secrets)
   const context: TraceContext = new AsyncLocalStorage()
   return {
     dir: writer.dir,

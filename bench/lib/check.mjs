@@ -33,7 +33,8 @@ class SseSplitter {
       for (const line of block.split(/\r?\n/)) {
         if (line.startsWith('event:')) name = line.slice(6).trim()
         else if (line.startsWith('data:'))
-          data = data === undefined ? line.slice(5).trimStart() : `${data}\n${line.slice(5).trimStart()}`
+          data =
+            data === undefined ? line.slice(5).trimStart() : `${data}\n${line.slice(5).trimStart()}`
       }
       if (data !== undefined || name !== undefined) this.onEvent(name, data)
     }

@@ -18,12 +18,27 @@ export function areaOf(url, functionName) {
   if (url.includes('/dist/')) return `anyclaude dist/${url.slice(url.lastIndexOf('/dist/') + 6)}`
   if (url.startsWith('node:internal/webstreams') || url.startsWith('node:internal/deps/undici'))
     return url.startsWith('node:internal/webstreams') ? 'node: web streams' : 'node: bundled undici'
-  if (url.startsWith('node:internal/streams') || url.startsWith('node:stream')) return 'node: streams'
-  if (url.startsWith('node:_http') || url.startsWith('node:http') || url.startsWith('node:internal/http'))
+  if (url.startsWith('node:internal/streams') || url.startsWith('node:stream'))
+    return 'node: streams'
+  if (
+    url.startsWith('node:_http') ||
+    url.startsWith('node:http') ||
+    url.startsWith('node:internal/http')
+  )
     return 'node: http'
-  if (url.startsWith('node:net') || url.startsWith('node:internal/stream_base') || url.startsWith('node:internal/net'))
+  if (
+    url.startsWith('node:net') ||
+    url.startsWith('node:internal/stream_base') ||
+    url.startsWith('node:internal/net')
+  )
     return 'node: net'
-  if (url.startsWith('node:')) return `node: ${url.slice(5).replace(/^internal\//, '').split('/')[0]}`
+  if (url.startsWith('node:'))
+    return `node: ${
+      url
+        .slice(5)
+        .replace(/^internal\//, '')
+        .split('/')[0]
+    }`
   return url
 }
 
@@ -92,7 +107,11 @@ export function summarizeProfile(path, top = 30, window = {}) {
     [...map.entries()]
       .sort((a, b) => b[1] - a[1])
       .slice(0, n)
-      .map(([name, us]) => ({ name, ms: Math.round(us / 100) / 10, pct: Math.round((us / busy) * 1000) / 10 }))
+      .map(([name, us]) => ({
+        name,
+        ms: Math.round(us / 100) / 10,
+        pct: Math.round((us / busy) * 1000) / 10,
+      }))
   return {
     totalMs: Math.round(total / 1000),
     busyMs: Math.round(busy / 1000),
@@ -105,13 +124,18 @@ export function summarizeProfile(path, top = 30, window = {}) {
 
 /** Plain-text report of a summary. */
 export function formatProfile(s, { requests } = {}) {
-  const per = requests ? ` (${((s.busyMs / requests) * 1000).toFixed(0)} µs busy per request over ${requests} requests)` : ''
+  const per = requests
+    ? ` (${((s.busyMs / requests) * 1000).toFixed(0)} µs busy per request over ${requests} requests)`
+    : ''
   const lines = [`busy ${s.busyMs} ms of ${s.totalMs} ms sampled${per}`, '', 'self time by area:']
-  for (const r of s.areas) lines.push(`  ${r.pct.toFixed(1).padStart(5)} %  ${String(r.ms).padStart(8)} ms  ${r.name}`)
+  for (const r of s.areas)
+    lines.push(`  ${r.pct.toFixed(1).padStart(5)} %  ${String(r.ms).padStart(8)} ms  ${r.name}`)
   lines.push('', 'top self time:')
-  for (const r of s.self) lines.push(`  ${r.pct.toFixed(1).padStart(5)} %  ${String(r.ms).padStart(8)} ms  ${r.name}`)
+  for (const r of s.self)
+    lines.push(`  ${r.pct.toFixed(1).padStart(5)} %  ${String(r.ms).padStart(8)} ms  ${r.name}`)
   lines.push('', 'top total (inclusive) time:')
-  for (const r of s.inclusive) lines.push(`  ${r.pct.toFixed(1).padStart(5)} %  ${String(r.ms).padStart(8)} ms  ${r.name}`)
+  for (const r of s.inclusive)
+    lines.push(`  ${r.pct.toFixed(1).padStart(5)} %  ${String(r.ms).padStart(8)} ms  ${r.name}`)
   return lines.join('\n')
 }
 
@@ -124,7 +148,8 @@ export function callersOf(path, needle, { depth = 6, top = 12, fromUs, toUs } = 
   const byId = new Map(prof.nodes.map((n) => [n.id, n]))
   const parent = new Map()
   for (const n of prof.nodes) for (const c of n.children ?? []) parent.set(c, n.id)
-  const name = (n) => `${n.callFrame.functionName || '(anonymous)'} ${shortUrl(n.callFrame.url)}${n.callFrame.url ? `:${n.callFrame.lineNumber + 1}` : ''}`
+  const name = (n) =>
+    `${n.callFrame.functionName || '(anonymous)'} ${shortUrl(n.callFrame.url)}${n.callFrame.url ? `:${n.callFrame.lineNumber + 1}` : ''}`
   const paths = new Map()
   let at = prof.startTime
   for (let i = 0; i < prof.samples.length; i++) {
@@ -136,7 +161,8 @@ export function callersOf(path, needle, { depth = 6, top = 12, fromUs, toUs } = 
     while (id !== undefined && !name(byId.get(id)).includes(needle)) id = parent.get(id)
     if (id === undefined) continue
     const chain = []
-    for (let k = 0; k < depth && id !== undefined; k++, id = parent.get(id)) chain.push(name(byId.get(id)))
+    for (let k = 0; k < depth && id !== undefined; k++, id = parent.get(id))
+      chain.push(name(byId.get(id)))
     const key = chain.join('\n    ← ')
     paths.set(key, (paths.get(key) ?? 0) + us)
   }

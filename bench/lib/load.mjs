@@ -13,12 +13,19 @@ import { AnthropicCheck, OpenAICheck } from './check.mjs'
 
 /** Nearest-rank percentile of a sorted array. */
 export const percentile = (sorted, p) =>
-  sorted.length === 0 ? Number.NaN : sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]
+  sorted.length === 0
+    ? Number.NaN
+    : sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]
 
 const summary = (values) => {
   const s = [...values].sort((a, b) => a - b)
   const r = (x) => Math.round(x * 100) / 100
-  return { p50: r(percentile(s, 50)), p95: r(percentile(s, 95)), p99: r(percentile(s, 99)), max: r(s.at(-1) ?? Number.NaN) }
+  return {
+    p50: r(percentile(s, 50)),
+    p95: r(percentile(s, 95)),
+    p99: r(percentile(s, 99)),
+    max: r(s.at(-1) ?? Number.NaN),
+  }
 }
 
 /**
@@ -26,7 +33,8 @@ const summary = (values) => {
  * @param target {{ pool: Pool, path: string, headers: object, body: Buffer, mode: 'anthropic'|'openai', expect: object }}
  */
 async function once(target, signal) {
-  const check = target.mode === 'anthropic' ? new AnthropicCheck(target.expect) : new OpenAICheck(target.expect)
+  const check =
+    target.mode === 'anthropic' ? new AnthropicCheck(target.expect) : new OpenAICheck(target.expect)
   const t0 = performance.now()
   let failure
   try {
@@ -73,13 +81,19 @@ export async function runStep(opts) {
     headersTimeout: 60_000,
     bodyTimeout: 60_000,
   })
-  const target = { ...opts, pool, body: Buffer.isBuffer(opts.body) ? opts.body : Buffer.from(opts.body) }
+  const target = {
+    ...opts,
+    pool,
+    body: Buffer.isBuffer(opts.body) ? opts.body : Buffer.from(opts.body),
+  }
   const abort = new AbortController()
   // One signal for every request of the step (each adds a listener while it runs).
   setMaxListeners(0, abort.signal)
   try {
     // Warm-up: one request per worker, all at once, not counted (connections, JIT).
-    const warm = await Promise.all(Array.from({ length: opts.concurrency }, () => once(target, abort.signal)))
+    const warm = await Promise.all(
+      Array.from({ length: opts.concurrency }, () => once(target, abort.signal)),
+    )
     const warmFailures = warm.filter((r) => r.failure).map((r) => r.failure)
 
     opts.onWindowStart?.()
@@ -121,7 +135,9 @@ export async function runStep(opts) {
       warmupFailures: warmFailures.length,
       reqPerS: Math.round((inWindow.length / elapsedS) * 10) / 10,
       eventsPerS: Math.round(events / elapsedS),
-      eventsPerRequest: ok.length ? Math.round(ok.reduce((n, r) => n + r.events, 0) / ok.length) : 0,
+      eventsPerRequest: ok.length
+        ? Math.round(ok.reduce((n, r) => n + r.events, 0) / ok.length)
+        : 0,
       ttftMs: summary(ok.map((r) => r.ttftMs).filter((x) => x !== undefined)),
       latencyMs: summary(ok.map((r) => r.totalMs)),
     }

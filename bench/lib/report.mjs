@@ -23,12 +23,14 @@ export function targetValues(steps) {
   }
   return TARGETS.map((t) => {
     const v = values[t.key]
-    const pass = v === undefined || v === null ? undefined : t.max !== undefined ? v <= t.max : v >= t.min
+    const pass =
+      v === undefined || v === null ? undefined : t.max !== undefined ? v <= t.max : v >= t.min
     return { ...t, value: v, pass }
   })
 }
 
-const fmt = (x, digits = 1) => (x === undefined || x === null || Number.isNaN(x) ? '–' : Number(x).toFixed(digits))
+const fmt = (x, digits = 1) =>
+  x === undefined || x === null || Number.isNaN(x) ? '–' : Number(x).toFixed(digits)
 const trio = (s) => `${fmt(s.p50)} / ${fmt(s.p95)} / ${fmt(s.p99)}`
 
 /** Rows for the side-by-side table, one per (step, path). */
@@ -71,7 +73,13 @@ export function stepRows(steps) {
 }
 
 export function ratioRows(steps) {
-  const header = ['step', 'added TTFT p50 / p95 ms', 'throughput % of direct', 'latency p50 ratio', 'proxy CPU ms/request']
+  const header = [
+    'step',
+    'added TTFT p50 / p95 ms',
+    'throughput % of direct',
+    'latency p50 ratio',
+    'proxy CPU ms/request',
+  ]
   const rows = steps
     .filter((s) => s.direct)
     .map((s) => [

@@ -85,7 +85,11 @@ export async function buildRequests(backendUrl) {
   }
   return {
     headers,
-    openaiHeaders: { 'content-type': 'application/json', accept: 'text/event-stream', authorization: 'Bearer bench' },
+    openaiHeaders: {
+      'content-type': 'application/json',
+      accept: 'text/event-stream',
+      authorization: 'Bearer bench',
+    },
     normal: make(rec.body),
     long: make(lengthen(rec.body, 30)),
     source: `${FIXTURE} seq ${rec.seq}`,

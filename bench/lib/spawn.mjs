@@ -34,7 +34,10 @@ export function startNode(args, { ready, cpuList, env, timeoutMs = 15_000, name 
     ? ['taskset', ['-c', cpuList, process.execPath, ...args]]
     : [process.execPath, args]
   // taskset execs node in place: the child's PID is node's PID.
-  const child = spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } })
+  const child = spawn(cmd, argv, {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...env },
+  })
   started.add(child)
   child.once('exit', () => started.delete(child))
   let errText = ''
@@ -44,7 +47,10 @@ export function startNode(args, { ready, cpuList, env, timeoutMs = 15_000, name 
   })
   return new Promise((resolve, reject) => {
     let out = ''
-    const timer = setTimeout(() => fail(new Error(`${name}: not ready after ${timeoutMs} ms`)), timeoutMs)
+    const timer = setTimeout(
+      () => fail(new Error(`${name}: not ready after ${timeoutMs} ms`)),
+      timeoutMs,
+    )
     const fail = (err) => {
       clearTimeout(timer)
       stop(child)

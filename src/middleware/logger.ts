@@ -17,6 +17,10 @@ export type RequestStats = {
   cachedTokens?: number
   stopReason?: string
   warnings?: string[]
+  /** The failure that ended the request (also after a 200 was sent, as an error event). */
+  error?: string
+  /** The client went away before the answer was complete. */
+  cancelled?: boolean
   /** Resolved when a streamed body has ended (the line is written then). */
   done?: Promise<void>
 }

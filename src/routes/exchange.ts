@@ -69,6 +69,14 @@ class Shutdown extends Error {
 const CLAUDE_CODE_WINDOW = 200_000
 
 export async function runExchange(input: ExchangeInput, sink: Sink): Promise<ExchangeResult> {
+  const result = await runCandidates(input, sink)
+  // The log line tells a client cancel and a failure apart, also after the 200 went out.
+  if (input.clientSignal.aborted) input.stats.cancelled = true
+  else if (!result.ok) input.stats.error = result.error.message
+  return result
+}
+
+async function runCandidates(input: ExchangeInput, sink: Sink): Promise<ExchangeResult> {
   const { registry, stats, log } = input
   const failures: string[] = []
   let lastError: ProxyError | undefined

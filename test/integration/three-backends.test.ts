@@ -6,11 +6,33 @@ import { Writable } from 'node:stream'
 import { afterEach, describe, expect, it } from 'vitest'
 import { type Config, loadConfig } from '../../src/config.js'
 import { type RunningServer, startServer } from '../../src/server.js'
-import { llamaServer, lmStudioServer, mlxLmServer, mlxTextgenServer } from '../backends/fake-servers.js'
+import {
+  llamaServer,
+  lmStudioServer,
+  mlxLmServer,
+  mlxTextgenServer,
+} from '../backends/fake-servers.js'
 import { parseSse } from '../helpers/sse.js'
-import { anthropicStream, lmStudioChat, mlxLmChat, mlxTextgenChat, type Running, start } from './servers.js'
+import {
+  anthropicStream,
+  lmStudioChat,
+  mlxLmChat,
+  mlxTextgenChat,
+  type Running,
+  start,
+} from './servers.js'
 
-const TOOLS = [{ name: 'Bash', description: 'Run a command', input_schema: { type: 'object', properties: { command: { type: 'string' } }, required: ['command'] } }]
+const TOOLS = [
+  {
+    name: 'Bash',
+    description: 'Run a command',
+    input_schema: {
+      type: 'object',
+      properties: { command: { type: 'string' } },
+      required: ['command'],
+    },
+  },
+]
 const sink = () => new Writable({ write: (_c, _e, cb) => cb() })
 
 let opened: { close(): Promise<void> }[] = []
@@ -19,7 +41,10 @@ afterEach(async () => {
   opened = []
 })
 
-async function proxy(backends: unknown[], extra: Record<string, unknown> = {}): Promise<RunningServer> {
+async function proxy(
+  backends: unknown[],
+  extra: Record<string, unknown> = {},
+): Promise<RunningServer> {
   const json = JSON.stringify({ backends, probeIntervalMs: 600_000, ...extra })
   const config: Config = loadConfig({ config: 'x.json', port: '0' }, {}, () => json)
   const server = await startServer(config, { stdout: () => {}, logDestination: sink() })
@@ -38,15 +63,35 @@ const ask = async (server: RunningServer, body: Record<string, unknown>) => {
   const res = await fetch(`${server.url}/v1/messages?beta=true`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', 'x-claude-code-session-id': 'sess-1' },
-    body: JSON.stringify({ model: 'claude-opus-4-8', max_tokens: 1000, stream: true, messages: [{ role: 'user', content: 'hi' }], ...body }),
+    body: JSON.stringify({
+      model: 'claude-opus-4-8',
+      max_tokens: 1000,
+      stream: true,
+      messages: [{ role: 'user', content: 'hi' }],
+      ...body,
+    }),
   })
-  return { res, frames: res.status === 200 ? parseSse(await res.text()) : [], backend: res.headers.get('x-anyclaude-backend') }
+  return {
+    res,
+    frames: res.status === 200 ? parseSse(await res.text()) : [],
+    backend: res.headers.get('x-anyclaude-backend'),
+  }
 }
 
 const toolUses = (frames: ReturnType<typeof parseSse>) =>
-  frames.flatMap((f) => (f.data.type === 'content_block_start' && f.data.content_block.type === 'tool_use' ? [f.data.content_block] : []))
+  frames.flatMap((f) =>
+    f.data.type === 'content_block_start' && f.data.content_block.type === 'tool_use'
+      ? [f.data.content_block]
+      : [],
+  )
 const inputJson = (frames: ReturnType<typeof parseSse>) =>
-  frames.flatMap((f) => (f.data.type === 'content_block_delta' && f.data.delta.type === 'input_json_delta' ? [f.data.delta.partial_json] : [])).join('')
+  frames
+    .flatMap((f) =>
+      f.data.type === 'content_block_delta' && f.data.delta.type === 'input_json_delta'
+        ? [f.data.delta.partial_json]
+        : [],
+    )
+    .join('')
 
 describe('three local backends behind the router', () => {
   it('tool requests go to MLX-Textgen, plain requests to mlx-lm, and each answer is a valid Anthropic stream', async () => {
@@ -61,9 +106,13 @@ describe('three local backends behind the router', () => {
 
     const withTools = await ask(server, { tools: TOOLS })
     expect(withTools.backend).toBe('mlx-textgen')
-    expect(toolUses(withTools.frames)).toEqual([{ type: 'tool_use', id: 'call_1a2b3c4d', name: 'Bash', input: {} }])
+    expect(toolUses(withTools.frames)).toEqual([
+      { type: 'tool_use', id: 'call_1a2b3c4d', name: 'Bash', input: {} },
+    ])
     expect(JSON.parse(inputJson(withTools.frames))).toEqual({ command: 'ls -la' })
-    expect(withTools.frames.find((f) => f.event === 'message_delta')?.data).toMatchObject({ delta: { stop_reason: 'tool_use' } })
+    expect(withTools.frames.find((f) => f.event === 'message_delta')?.data).toMatchObject({
+      delta: { stop_reason: 'tool_use' },
+    })
     expect(textgen.requests).toHaveLength(1)
 
     const plain = await ask(server, {})
@@ -71,9 +120,13 @@ describe('three local backends behind the router', () => {
     expect(mlxlm.requests).toHaveLength(1)
     // mlx-lm would load any other name from the hub: the Claude model name never reaches it.
     expect(mlxlm.requests[0]!.model).not.toMatch(/claude/)
-    const blocks = plain.frames.filter((f) => f.event === 'content_block_start').map((f) => (f.data as { content_block: { type: string } }).content_block.type)
+    const blocks = plain.frames
+      .filter((f) => f.event === 'content_block_start')
+      .map((f) => (f.data as { content_block: { type: string } }).content_block.type)
     expect(blocks).toEqual(['thinking', 'text'])
-    expect(plain.frames.find((f) => f.event === 'message_delta')?.data).toMatchObject({ usage: { input_tokens: 100, cache_read_input_tokens: 900, output_tokens: 5 } })
+    expect(plain.frames.find((f) => f.event === 'message_delta')?.data).toMatchObject({
+      usage: { input_tokens: 100, cache_read_input_tokens: 900, output_tokens: 5 },
+    })
   })
 
   it('a backend killed mid-run fails over to the next tool backend before any content', async () => {
@@ -93,7 +146,9 @@ describe('three local backends behind the router', () => {
     expect(toolUses(after.frames)).toHaveLength(1)
     expect(JSON.parse(inputJson(after.frames))).toEqual({ command: 'echo studio' })
     expect(studio.requests).toHaveLength(1)
-    const health = (await (await fetch(`${server.url}/health`)).json()) as { backends: { name: string; urls?: unknown }[] }
+    const health = (await (await fetch(`${server.url}/health`)).json()) as {
+      backends: { name: string; urls?: unknown }[]
+    }
     expect(JSON.stringify(health)).toMatch(/mlx-textgen/)
   })
 
@@ -102,13 +157,27 @@ describe('three local backends behind the router', () => {
     const server = await proxy([{ name: 'native', kind: 'anthropic', url: native.url }])
     const r = await ask(server, { tools: TOOLS })
     expect(r.backend).toBe('native')
-    const text = r.frames.flatMap((f) => (f.data.type === 'content_block_delta' && f.data.delta.type === 'text_delta' ? [f.data.delta.text] : [])).join('')
+    const text = r.frames
+      .flatMap((f) =>
+        f.data.type === 'content_block_delta' && f.data.delta.type === 'text_delta'
+          ? [f.data.delta.text]
+          : [],
+      )
+      .join('')
     expect(text).toBe('native answer')
-    expect(toolUses(r.frames)).toEqual([{ type: 'tool_use', id: 'toolu_x', name: 'Bash', input: {} }])
+    expect(toolUses(r.frames)).toEqual([
+      { type: 'tool_use', id: 'toolu_x', name: 'Bash', input: {} },
+    ])
     expect(JSON.parse(inputJson(r.frames))).toEqual({ command: 'pwd' })
-    expect(r.frames.find((f) => f.event === 'message_delta')?.data).toMatchObject({ delta: { stop_reason: 'tool_use' }, usage: { input_tokens: 50, output_tokens: 12 } })
+    expect(r.frames.find((f) => f.event === 'message_delta')?.data).toMatchObject({
+      delta: { stop_reason: 'tool_use' },
+      usage: { input_tokens: 50, output_tokens: 12 },
+    })
     // The request reached the backend as Anthropic JSON.
-    expect(native.requests[0]).toMatchObject({ messages: [{ role: 'user', content: 'hi' }], tools: [{ name: 'Bash' }] })
+    expect(native.requests[0]).toMatchObject({
+      messages: [{ role: 'user', content: 'hi' }],
+      tools: [{ name: 'Bash' }],
+    })
   })
 
   it('a llama-server answering on the port configured for mlx-lm is recognised as llama.cpp', async () => {

@@ -6,14 +6,21 @@ import { textChunks } from '../helpers/fake-openai.js'
 
 const tagUser: MiddlewareHandler = async function tagUser(c, next) {
   if (c.req.header('x-team') === 'blocked')
-    return c.json({ type: 'error', error: { type: 'permission_error', message: 'not allowed' } }, 403)
+    return c.json(
+      { type: 'error', error: { type: 'permission_error', message: 'not allowed' } },
+      403,
+    )
   await next()
   c.header('x-served-by', 'anyclaude')
 }
 
 describe('createApp({ middleware })', () => {
   it('runs user middlewares around the routes', async () => {
-    const { app, fetch } = testApp(() => ({ chunks: textChunks(['hi']) }), {}, { middleware: [tagUser] })
+    const { app, fetch } = testApp(
+      () => ({ chunks: textChunks(['hi']) }),
+      {},
+      { middleware: [tagUser] },
+    )
     const ok = await post(app, simpleRequest({ stream: false }))
     expect(ok.status).toBe(200)
     expect(ok.headers.get('x-served-by')).toBe('anyclaude')

@@ -33,7 +33,10 @@ export function ensureClaude(log: (line: string) => void = () => {}): string {
     rmSync(CLAUDE_DIR, { recursive: true, force: true })
     mkdirSync(CLAUDE_DIR, { recursive: true })
     // Indented like npm writes it, so Biome's `check .` accepts the file npm rewrites.
-    writeFileSync(join(CLAUDE_DIR, 'package.json'), `${JSON.stringify({ private: true }, null, 2)}\n`)
+    writeFileSync(
+      join(CLAUDE_DIR, 'package.json'),
+      `${JSON.stringify({ private: true }, null, 2)}\n`,
+    )
     execFileSync(
       'npm',
       [
