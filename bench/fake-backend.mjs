@@ -64,7 +64,7 @@ function toolFrames(call) {
 
 const stats = { requests: 0, streams: 0, completed: 0, cancelled: 0, lastBodyBytes: 0 }
 
-async function stream(req, res, body, bodyBytes) {
+async function stream(res, body, bodyBytes) {
   stats.streams++
   const call = body.tool_choice === 'none' ? undefined : toolCallFor(body.tools)
   res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' })
@@ -166,7 +166,7 @@ const server = createServer({ keepAliveTimeout: 60_000 }, (req, res) => {
       res.end('{"error":{"message":"invalid JSON"}}')
       return
     }
-    if (body.stream) void stream(req, res, body, raw.length)
+    if (body.stream) void stream(res, body, raw.length)
     else whole(res, body, raw.length)
   })
 })

@@ -43,7 +43,6 @@ const { openAIStreamToParts } = await dist('translate/openai-stream.js')
 const { AnthropicEventBuilder } = await dist('translate/events.js')
 const { encodeEvents } = await dist('translate/sse-encode.js')
 const { applyTransforms } = await dist('translate/part-transform.js')
-const { TextToolCallRescue } = await dist('translate/rescue.js')
 const { createTextToolCallParser } = await dist('toolcalls/parser.js')
 
 const argv = process.argv.slice(2)
@@ -436,7 +435,7 @@ async function parserSection() {
   const codeLine =
     'const xs: Array<Map<string, number[]>> = items.filter((x) => x[0] < limit && x.tags?.[1] !== "<b>");\n'
   const code = []
-  for (let i = 0; code.join('').length < 16_000; i++) code.push(...codeLine.match(/.{1,5}/gs))
+  while (code.join('').length < 16_000) code.push(...codeLine.match(/.{1,5}/gs))
   const call =
     '<tool_call>\n{"name": "Bash", "arguments": {"command": "ls -la", "description": "List"}}\n</tool_call>'
   const run = (pieces, opts) => {

@@ -8,19 +8,13 @@ import pc from 'picocolors'
 import { effectiveBackend } from './backends/effective.js'
 import { resolveBackend, resolveBackends } from './backends/resolve.js'
 import { BACKEND_KINDS, type Backend, type BackendKind } from './backends/types.js'
+import { type Colors, type CommandIO, commandIO } from './cli-io.js'
 import type { Config } from './config.js'
 import { type MessagesRequest, MessagesRequestSchema } from './schemas/anthropic.js'
 import { type RecordedExchange, RecordingError, readRecordings } from './trace-read.js'
 import { checkCacheStability, type StabilityReport } from './translate/prefix-check.js'
 
-/** picocolors' palette (on, or every colour a no-op). */
-type Colors = ReturnType<typeof pc.createColors>
-
-export type CheckCacheIO = {
-  out?: (text: string) => void
-  err?: (text: string) => void
-  colors?: Colors
-}
+export type CheckCacheIO = CommandIO
 
 /** Requests that share one backend cache: a Claude Code session, split by tools (design.md's affinity). */
 export type CacheGroup = {
@@ -137,9 +131,7 @@ export async function runCheckCache(
   args: readonly string[],
   io: CheckCacheIO = {},
 ): Promise<number> {
-  const out = io.out ?? ((t: string) => process.stdout.write(t))
-  const err = io.err ?? ((t: string) => process.stderr.write(t))
-  const colors = io.colors ?? pc.createColors(pc.isColorSupported && process.stdout.isTTY === true)
+  const { out, err, colors } = commandIO(io)
   const files = args.filter((a) => !a.startsWith('-'))
   const json = args.includes('--json')
   const unknown = args.filter((a) => a.startsWith('-') && a !== '--json')

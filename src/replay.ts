@@ -3,16 +3,13 @@
  * Anthropic request to the current backends (in-process, or a running proxy with `--url`) and shows
  * how the new answer differs from the traced one, as a diff of the folded messages.
  */
-import pc from 'picocolors'
+import { type CommandIO, commandIO } from './cli-io.js'
 import type { Config } from './config.js'
 import { createLocalApp } from './doctor-app.js'
 import { diffLines, unifiedDiff } from './replay-diff.js'
 import { foldAnswer, renderAnswer } from './replay-fold.js'
 import { createUpstreamFetch } from './server.js'
 import { type RecordedExchange, RecordingError, readRecordings } from './trace-read.js'
-
-/** picocolors' palette (on, or every colour a no-op). */
-type Colors = ReturnType<typeof pc.createColors>
 
 /** Request headers worth sending again: the router reads the session id; the rest shape the request. */
 const REPLAYED_HEADERS = [
@@ -23,14 +20,11 @@ const REPLAYED_HEADERS = [
   'x-app',
 ]
 
-export type ReplayIO = {
-  out?: (text: string) => void
-  err?: (text: string) => void
+export type ReplayIO = CommandIO & {
   /** Upstream fetch for the in-process app; the real one by default. */
   fetch?: typeof fetch
   /** For `--url` (global fetch by default). */
   clientFetch?: typeof fetch
-  colors?: Colors
 }
 
 const usage =
@@ -91,9 +85,7 @@ export async function runReplay(
   args: readonly string[],
   io: ReplayIO = {},
 ): Promise<number> {
-  const out = io.out ?? ((t: string) => process.stdout.write(t))
-  const err = io.err ?? ((t: string) => process.stderr.write(t))
-  const colors = io.colors ?? pc.createColors(pc.isColorSupported && process.stdout.isTTY === true)
+  const { out, err, colors } = commandIO(io)
   const files: string[] = []
   let url: string | undefined
   let id: string | undefined

@@ -101,11 +101,12 @@ export function textTable({ header, rows }) {
 
 export function markdownTable({ header, rows }) {
   const esc = (c) => c.replaceAll('|', '\\|')
-  return [
-    `| ${header.map(esc).join(' | ')} |`,
-    `|${header.map(() => '---').join('|')}|`,
-    ...rows.map((r) => `| ${r.map(esc).join(' | ')} |`),
-  ].join('\n')
+  const all = [header, ...rows].map((r) => r.map(esc))
+  const widths = header.map((_, i) => Math.max(3, ...all.map((r) => r[i].length)))
+  const line = (cells) => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`
+  return [line(all[0]), line(widths.map((w) => '-'.repeat(w))), ...all.slice(1).map(line)].join(
+    '\n',
+  )
 }
 
 export function targetLines(targets, md = false) {

@@ -13,7 +13,7 @@ import type { ValidateFunction } from 'ajv'
 import { Ajv } from 'ajv'
 import { Ajv2020 } from 'ajv/dist/2020.js'
 import { jsonrepair } from 'jsonrepair'
-import { isRecord } from './json-call.js'
+import { isRecord, parseLooseJson } from './json-call.js'
 import { balancedJsonEnd } from './scan.js'
 
 export type RepairResult = {
@@ -90,26 +90,13 @@ function schemaTypes(schema: unknown): Set<string> {
   return types
 }
 
-/** Parses a string as JSON, then as repaired JSON (Python-literal single quotes). */
-function parseJsonString(s: string): unknown {
-  try {
-    return JSON.parse(s)
-  } catch {
-    try {
-      return JSON.parse(jsonrepair(s))
-    } catch {
-      return undefined
-    }
-  }
-}
-
 /** One value against its schema: strings that hold arrays, objects, null or Python booleans. */
 function coerceValue(value: unknown, schema: unknown): unknown {
   if (typeof value === 'string') {
     const types = schemaTypes(schema)
     if (types.size === 0 || types.has('string')) return value
     if (types.has('array') || types.has('object')) {
-      const parsed = parseJsonString(value)
+      const parsed = parseLooseJson(value)
       if (
         (types.has('array') && Array.isArray(parsed)) ||
         (types.has('object') && isRecord(parsed))
@@ -236,7 +223,7 @@ export function repairToolArguments(
 
   // Arguments encoded twice (`"{\"command\": \"ls\"}"`), seen from stringifying fine-tunes.
   if (typeof value === 'string') {
-    const inner = parseJsonString(value)
+    const inner = parseLooseJson(value)
     if (isRecord(inner)) {
       notes.push('arguments were a JSON string; parsed it')
       value = inner

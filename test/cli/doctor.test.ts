@@ -1,27 +1,20 @@
 /** `anyclaude doctor` as a process, against fake servers on real ports. */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import {
-  assertBuilt,
   cleanEnv,
   closedPort,
   type FakeServer,
-  removeTempDirs,
   runCli,
-  startFakeServer,
   tempDir,
+  useFakeServers,
   writeConfig,
 } from './helpers.js'
 
 let native: FakeServer
 let text: FakeServer
-beforeAll(async () => {
-  assertBuilt()
-  native = await startFakeServer({ tools: 'native' })
-  text = await startFakeServer({ tools: 'text' })
-})
-afterAll(async () => {
-  await Promise.all([native.close(), text.close()])
-  removeTempDirs()
+useFakeServers([{ tools: 'native' }, { tools: 'text' }], ([nativeServer, textServer]) => {
+  native = nativeServer
+  text = textServer
 })
 
 /** The check lines of the report, e.g. `✓ chat answered in 0.02 s`, whitespace collapsed. */

@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { afterAll, beforeAll } from 'vitest'
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url))
 export const CLI = join(ROOT, 'dist', 'cli.js')
@@ -224,6 +225,28 @@ export async function startFakeServer(options: FakeOptions = {}): Promise<FakeSe
         server.close(() => resolve())
       }),
   }
+}
+
+/**
+ * The setup the process tests share: before the file's tests, checks that the CLI is built and
+ * starts one fake server per entry of `options` (in order), then hands them to `ready`; after the
+ * tests, closes them and removes the temp folders.
+ * @example let fake: FakeServer; useFakeServers([{}], ([server]) => { fake = server })
+ */
+export function useFakeServers<const T extends readonly FakeOptions[]>(
+  options: T,
+  ready: (servers: { [K in keyof T]: FakeServer }) => void,
+): void {
+  const servers: FakeServer[] = []
+  beforeAll(async () => {
+    assertBuilt()
+    for (const o of options) servers.push(await startFakeServer(o))
+    ready(servers as { [K in keyof T]: FakeServer })
+  })
+  afterAll(async () => {
+    await Promise.all(servers.map((s) => s.close()))
+    removeTempDirs()
+  })
 }
 
 /** A port nothing listens on (bound, then released). */

@@ -4,17 +4,15 @@
  */
 import { existsSync, mkdirSync, readFileSync } from 'node:fs'
 import { delimiter, join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import {
-  assertBuilt,
   cleanEnv,
   type FakeServer,
   kill,
-  removeTempDirs,
   runCli,
   startCli,
-  startFakeServer,
   tempDir,
+  useFakeServers,
   writeConfig,
   writeStandInClaude,
 } from './helpers.js'
@@ -29,18 +27,13 @@ type Seen = {
 let fake: FakeServer
 let bin: string
 let config: string
-beforeAll(async () => {
-  assertBuilt()
-  fake = await startFakeServer()
+useFakeServers([{}], ([server]) => {
+  fake = server
   const dir = tempDir()
   bin = join(dir, 'bin')
   mkdirSync(bin)
   writeStandInClaude(bin)
   config = writeConfig(dir, fake.url)
-})
-afterAll(async () => {
-  await fake.close()
-  removeTempDirs()
 })
 
 /** The stand-in first on PATH; TMPDIR (where the launcher's log file goes) a fresh folder. */

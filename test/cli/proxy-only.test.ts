@@ -4,28 +4,21 @@
  */
 import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import {
-  assertBuilt,
   cleanEnv,
   type FakeServer,
   kill,
-  removeTempDirs,
   runCli,
   startCli,
-  startFakeServer,
   tempDir,
+  useFakeServers,
   writeConfig,
 } from './helpers.js'
 
 let fake: FakeServer
-beforeAll(async () => {
-  assertBuilt()
-  fake = await startFakeServer()
-})
-afterAll(async () => {
-  await fake.close()
-  removeTempDirs()
+useFakeServers([{}], ([server]) => {
+  fake = server
 })
 
 describe('anyclaude --proxy-only', () => {

@@ -1,4 +1,5 @@
 /** @module test/helpers/backend: a fully resolved {@link Backend} for tests, overridable per field. */
+import { BASE_DEFAULTS } from '../../src/backends/kinds/base.js'
 import type { Backend } from '../../src/backends/types.js'
 
 /**
@@ -8,26 +9,19 @@ import type { Backend } from '../../src/backends/types.js'
  */
 export function makeBackend(overrides: Partial<Backend> = {}): Backend {
   return {
+    ...BASE_DEFAULTS,
     name: 'test',
     kind: 'llamacpp',
     urls: ['http://127.0.0.1:8080/v1'],
     model: 'test-model',
-    tools: 'native',
     textToolFormats: [],
     thinkTags: false,
     vision: true,
     thinking: 'chat_template_kwargs',
-    structuredOutput: true,
+    // A fresh object per backend, so a test cannot change the shared defaults.
     sampling: {},
     contextWindow: 65536,
     maxTokens: undefined,
-    maxTokensField: 'max_tokens',
-    stringContentOnly: false,
-    toolChoice: true,
-    parallelToolCalls: true,
-    historyToolCallsAsText: false,
-    shortToolIds: false,
-    replayThinking: false,
     speedRank: 0,
     toolRank: 0,
     ...overrides,

@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs'
 import { createTextToolCallParser, mergePieces } from '../../src/toolcalls/parser.js'
 import type { ParsedPiece, TextToolCallParserOptions } from '../../src/toolcalls/types.js'
+import { rng } from '../helpers/sse.js'
 
 export const fixture = (name: string): string =>
   readFileSync(new URL(`../fixtures/backend-streams/${name}`, import.meta.url), 'utf8')
@@ -14,22 +15,10 @@ export const contentChunks = (name: string): string[] =>
     .map((line) => JSON.parse(line)?.choices?.[0]?.delta?.content)
     .filter((c): c is string => typeof c === 'string' && c !== '')
 
-/** A small seeded PRNG (mulberry32), so random chunkings are reproducible. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
-
 /** Splits by code points (servers never split a character) into chunks of 1..max. */
 export function splitRandom(text: string, seed: number, max = 12): string[] {
   const chars = Array.from(text)
-  const rnd = seededRandom(seed)
+  const rnd = rng(seed)
   const chunks: string[] = []
   for (let i = 0; i < chars.length; ) {
     const n = 1 + Math.floor(rnd() * max)

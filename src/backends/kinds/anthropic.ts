@@ -4,26 +4,17 @@
  * Requests and streams pass through `{url}/messages`; the OpenAI-side flags below are unused.
  */
 import type { KindProfile } from '../types.js'
+import { BASE_DEFAULTS } from './base.js'
 
 export const anthropic: KindProfile = {
   defaults: {
-    tools: 'native',
+    ...BASE_DEFAULTS,
     textToolFormats: [],
     thinkTags: false,
     vision: true,
-    thinking: 'none',
     structuredOutput: false,
-    sampling: {},
-    maxTokensField: 'max_tokens',
-    stringContentOnly: false,
-    toolChoice: true,
-    parallelToolCalls: true,
-    historyToolCallsAsText: false,
-    shortToolIds: false,
-    replayThinking: false,
     // Often remote (and paid): a fallback unless ranked up in the config.
     speedRank: 20,
     toolRank: 20,
-    streamUsage: true,
   },
 }

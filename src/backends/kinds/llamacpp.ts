@@ -4,10 +4,12 @@
  * protocol.md §7.4).
  */
 import type { KindProfile } from '../types.js'
+import { BASE_DEFAULTS } from './base.js'
 
 export const llamacpp: KindProfile = {
   // One model per server (the model field is ignored outside router mode): the detected id is used.
   defaults: {
+    ...BASE_DEFAULTS,
     // Jinja templates (default on in current builds) parse calls; arguments stream in fragments.
     tools: 'native',
     // Partial markup can leak into content before the parser switches to tool_calls: a text
@@ -18,19 +20,10 @@ export const llamacpp: KindProfile = {
     // Set from /props `modalities.vision` when an mmproj is loaded.
     vision: false,
     thinking: 'chat_template_kwargs',
-    structuredOutput: true,
-    sampling: {},
-    maxTokensField: 'max_tokens',
-    stringContentOnly: false,
-    toolChoice: true,
     // Parallel calls are off unless the request says parallel_tool_calls: true (adjustRequest).
     parallelToolCalls: true,
-    historyToolCallsAsText: false,
-    shortToolIds: false,
-    replayThinking: false,
     speedRank: 80,
     toolRank: 70,
-    streamUsage: true,
   },
   adjustRequest(body) {
     // Off by default on the server: ask for parallel calls whenever tools are offered.

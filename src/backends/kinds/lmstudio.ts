@@ -4,28 +4,19 @@
  * protocol.md §7.3).
  */
 import type { KindProfile } from '../types.js'
+import { BASE_DEFAULTS } from './base.js'
 
 export const lmstudio: KindProfile = {
   // No default model: the loaded one is read from GET /api/v0/models (state "loaded").
   defaults: {
+    ...BASE_DEFAULTS,
     // Native tool calls with streamed arguments; follow-up argument chunks repeat `name: ""`
     // (0.3.16, #649), which the tool-call buffer treats as absent.
     tools: 'native',
     // The MLX engine can leave `[TOOL_REQUEST]{...}[END_TOOL_REQUEST]` in content (#456).
     textToolFormats: ['lmstudio'],
-    thinkTags: true,
     // Depends on the loaded model: detection sets it for `vlm` models.
     vision: false,
-    thinking: 'none',
-    structuredOutput: true,
-    sampling: {},
-    maxTokensField: 'max_tokens',
-    stringContentOnly: false,
-    toolChoice: true,
-    parallelToolCalls: true,
-    historyToolCallsAsText: false,
-    shortToolIds: false,
-    replayThinking: false,
     speedRank: 50,
     toolRank: 90,
     // Reasoning arrives as `reasoning_content` (read together with `reasoning` by the translator).

@@ -3,6 +3,7 @@
  * `mlx_lm/server.py` at HEAD of Aug 2026 and its history back to 2024 (protocol.md §7.1).
  */
 import type { KindProfile } from '../types.js'
+import { BASE_DEFAULTS } from './base.js'
 
 /** The name mlx-lm maps to the model it was started with. */
 export const MLX_LM_DEFAULT_MODEL = 'default_model'
@@ -17,27 +18,23 @@ export const mlxLm: KindProfile = {
   // GET /v1/models lists every MLX-looking repo in the HF cache, not the model being served.
   ignoreDetectedModel: true,
   defaults: {
+    ...BASE_DEFAULTS,
     // Tools are parsed server-side only for recognised chat templates (json_tools, qwen3_coder,
     // mistral, pythonic, ...); otherwise, or when a call fails to parse, the call comes back as text.
     tools: 'native',
     textToolFormats: ['hermes', 'qwen3-coder', 'llama3-json', 'mistral', 'pythonic'],
-    thinkTags: true,
     // Content arrays may hold only `text` parts ("Only 'text' content type is supported.").
     vision: false,
     // Thinking is a template switch: chat_template_kwargs {enable_thinking}.
     thinking: 'chat_template_kwargs',
     structuredOutput: false,
-    sampling: {},
     // Reads max_completion_tokens first, then max_tokens; max_tokens is what every server reads.
     maxTokensField: 'max_tokens',
-    stringContentOnly: false,
     // tool_choice and parallel_tool_calls are ignored.
     toolChoice: false,
     parallelToolCalls: false,
-    historyToolCallsAsText: false,
     // Ids are 36-char UUIDs, which breaks Mistral templates next turn (mlx-lm#1375): opt in per config.
     shortToolIds: false,
-    replayThinking: false,
     // Fastest path on Apple silicon, with an LRU of prefix caches (since Dec 2025).
     speedRank: 100,
     toolRank: 80,

@@ -4,26 +4,23 @@
  * unverified (protocol.md §7.2).
  */
 import type { KindProfile } from '../types.js'
+import { BASE_DEFAULTS } from './base.js'
 
 /** MLX-Textgen's request model declares `max_tokens: Field(ge=1, le=32000)`: outside → 422. */
 const MAX_TOKENS_LIMIT = 32_000
 
 export const mlxTextgen: KindProfile = {
   defaults: {
+    ...BASE_DEFAULTS,
     // Guided decoding (Outlines) picks the tool name and constrains the arguments to the schema,
     // for any model, so tool calls are always parsed: the best server for tool turns.
     tools: 'native',
     textToolFormats: [],
-    thinkTags: true,
     // 0.1.x is text only; 0.2.x adds mlx-vlm (unverified): images become placeholders.
     vision: false,
-    thinking: 'none',
     // `response_format.json_schema.schema` is converted to its `guided_json`.
     structuredOutput: true,
-    sampling: {},
     maxTokens: MAX_TOKENS_LIMIT,
-    maxTokensField: 'max_tokens',
-    stringContentOnly: false,
     // tool_choice auto/none/required/named are honoured.
     toolChoice: true,
     // Generation stops at the tool-start marker and guided decoding writes one call: one per answer.
@@ -32,8 +29,6 @@ export const mlxTextgen: KindProfile = {
     // With tool-less templates its history conversion expects `tool_call` (singular) and loses
     // earlier calls: render them as `<tool_call>` / `<tool_response>` text instead.
     historyToolCallsAsText: true,
-    shortToolIds: false,
-    replayThinking: false,
     // Keeps many KV caches on disk, so alternating prompts stay warm, but prefill is slower than mlx-lm.
     speedRank: 60,
     toolRank: 100,

@@ -3,28 +3,7 @@
  * by the `openai` package 6.x; protocol.md §5). Conservative defaults.
  */
 import type { KindProfile } from '../types.js'
+import { BASE_DEFAULTS } from './base.js'
 
-export const openai: KindProfile = {
-  defaults: {
-    tools: 'native',
-    // Unknown server: rescue tool calls that come back as text in the common formats.
-    textToolFormats: ['hermes', 'qwen3-coder', 'llama3-json', 'mistral', 'pythonic'],
-    thinkTags: true,
-    // Unknown model: images become placeholders unless the config says vision: true.
-    vision: false,
-    thinking: 'none',
-    structuredOutput: true,
-    sampling: {},
-    // The field every compatible server reads (OpenAI itself still accepts it for chat models).
-    maxTokensField: 'max_tokens',
-    stringContentOnly: false,
-    toolChoice: true,
-    parallelToolCalls: true,
-    historyToolCallsAsText: false,
-    shortToolIds: false,
-    replayThinking: false,
-    speedRank: 30,
-    toolRank: 30,
-    streamUsage: true,
-  },
-}
+/** The generic defaults as they are (see `base.ts` for why each is what it is). */
+export const openai: KindProfile = { defaults: { ...BASE_DEFAULTS } }

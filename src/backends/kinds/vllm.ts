@@ -3,25 +3,20 @@
  * PRs #27752 / #33402 (late 2025 – early 2026; protocol.md §7.6).
  */
 import type { KindProfile } from '../types.js'
+import { BASE_DEFAULTS } from './base.js'
 
 export const vllm: KindProfile = {
   // The served model name must match exactly: the detected id (GET /v1/models) is used.
   defaults: {
+    ...BASE_DEFAULTS,
     // Needs --enable-auto-tool-choice --tool-call-parser; arguments stream in fragments.
     tools: 'native',
     textToolFormats: [],
     // Without --reasoning-parser, thinking stays in content as <think> markup.
     thinkTags: true,
-    vision: false,
     thinking: 'chat_template_kwargs',
-    structuredOutput: true,
-    sampling: {},
     // Reads both; max_completion_tokens is its documented name.
     maxTokensField: 'both',
-    stringContentOnly: false,
-    toolChoice: true,
-    parallelToolCalls: true,
-    historyToolCallsAsText: false,
     // The Mistral parser needs 9-char ids (vllm#9019): opt in per config.
     shortToolIds: false,
     // Reasoning field is `reasoning` since ~Nov 2025 (`reasoning_content` before); newer versions
