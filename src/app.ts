@@ -4,7 +4,6 @@
  * tool mapping → SSE re-framing → handler. Web-standard only: nothing here touches node:*.
  */
 import { Hono } from 'hono'
-import { bodyLimit } from 'hono/body-limit'
 import { BackendRegistry } from './backends/registry.js'
 import { resolveBackends } from './backends/resolve.js'
 import type { Config } from './config.js'
@@ -99,19 +98,6 @@ export function createApp(config: Config, deps: AppDeps): Hono<AppEnv> {
   }
   app.use(hostCheck({ host: config.host }))
   app.use('/v1/*', auth({ apiKey: config.apiKey }))
-  app.use(
-    '/v1/*',
-    bodyLimit({
-      maxSize: config.bodyLimit,
-      onError: () => {
-        throw new ProxyError(
-          413,
-          'request_too_large',
-          `request body is larger than ${config.bodyLimit} bytes`,
-        )
-      },
-    }),
-  )
   for (const m of deps.middleware ?? []) app.use(m)
 
   const translate = [
@@ -121,13 +107,13 @@ export function createApp(config: Config, deps: AppDeps): Hono<AppEnv> {
   ] as const
   app.post(
     '/v1/messages',
-    validate({ schema: MessagesRequestSchema }),
+    validate({ schema: MessagesRequestSchema, maxBytes: config.bodyLimit }),
     ...translate,
     messagesHandler({ registry, calibrator }),
   )
   app.post(
     '/v1/messages/count_tokens',
-    validate({ schema: CountTokensRequestSchema }),
+    validate({ schema: CountTokensRequestSchema, maxBytes: config.bodyLimit }),
     ...translate,
     countTokensHandler({ registry, calibrator }),
   )

@@ -159,11 +159,22 @@ export function upstreamMessage(bodyText: string): string {
 
 /** Why a connection attempt failed, in words (refused, reset, DNS, timeout). */
 export function describeConnectError(err: unknown): string {
-  const e = err as { name?: string; message?: string; cause?: { code?: string; message?: string } }
-  const code = e?.cause?.code
+  const e = err as {
+    name?: string
+    code?: string
+    message?: string
+    cause?: { code?: string; message?: string }
+  }
+  // fetch wraps the socket error as `cause`; undici.request throws it with its own `code`.
+  const code = e?.cause?.code ?? e?.code
   if (code === 'ECONNREFUSED') return 'connection refused'
   if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET') return 'connection reset'
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return 'host not found'
-  if (code === 'UND_ERR_HEADERS_TIMEOUT' || e?.name === 'TimeoutError') return 'timed out'
+  if (
+    code === 'UND_ERR_HEADERS_TIMEOUT' ||
+    code === 'UND_ERR_CONNECT_TIMEOUT' ||
+    e?.name === 'TimeoutError'
+  )
+    return 'timed out'
   return e?.cause?.message || e?.message || 'connection failed'
 }

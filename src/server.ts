@@ -8,12 +8,14 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { type ServerType, serve } from '@hono/node-server'
 import pino from 'pino'
-import { Agent, fetch as undiciFetch } from 'undici'
 import { createApp, createRegistry } from './app.js'
 import type { BackendRegistry } from './backends/registry.js'
 import type { Config } from './config.js'
 import { PromMetrics } from './metrics-prom.js'
 import type { AppDeps, Log } from './types.js'
+import { createUpstreamFetch } from './upstream-fetch.js'
+
+export { createUpstreamFetch }
 
 export type RunningServer = {
   url: string
@@ -34,24 +36,6 @@ export type StartOptions = {
 }
 
 const LEVELS = ['warn', 'info', 'debug', 'debug'] as const
-
-/**
- * The upstream fetch: undici's own, on an Agent whose timeouts exceed anyclaude's watchdog, since
- * Node's built-in fetch gives up after 300 s without headers and a local prefill can take longer.
- */
-export function createUpstreamFetch(config: Config): typeof fetch {
-  const agent = new Agent({
-    headersTimeout: config.firstTokenTimeoutMs + 60_000,
-    bodyTimeout: Math.max(config.idleTimeoutMs, config.firstTokenTimeoutMs) + 60_000,
-    connectTimeout: 10_000,
-    keepAliveTimeout: 30_000,
-  })
-  return ((input: RequestInfo | URL, init?: RequestInit) =>
-    undiciFetch(
-      input as string,
-      { ...(init as object), dispatcher: agent } as Parameters<typeof undiciFetch>[1],
-    )) as unknown as typeof fetch
-}
 
 export function createLog(config: Config, destination?: NodeJS.WritableStream): Log {
   const dest =
@@ -88,6 +72,7 @@ export async function startServer(
     registry,
     metrics,
     shutdownSignal: shutdown.signal,
+    defer: setImmediate,
     ...options.deps,
   })
 

@@ -9,10 +9,12 @@
  * `deps.middleware`) and a wrapper around the upstream `fetch`; an AsyncLocalStorage carries the
  * request id from one to the other.
  */
+
 import { AsyncLocalStorage } from 'node:async_hooks'
 import { appendFileSync, mkdirSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { join } from 'node:path'
+import { Readable } from 'node:stream'
 import type { MiddlewareHandler } from 'hono'
 import type { Config } from './config.js'
 import type { AppDeps, AppEnv, TraceRecord } from './types.js'
@@ -136,7 +138,11 @@ export function teeResponse(
     done('', true)
     return res
   }
-  const reader = source.getReader()
+  // The Node upstream's body is async-iterable bytes, not a Web stream (upstream-fetch.ts).
+  const reader =
+    typeof (source as { getReader?: unknown }).getReader === 'function'
+      ? source.getReader()
+      : (Readable.toWeb(source as unknown as Readable) as ReadableStream<Uint8Array>).getReader()
   const decoder = new TextDecoder()
   let text = ''
   let reported = false

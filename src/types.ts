@@ -37,6 +37,11 @@ export type AppDeps = {
   now?: () => number
   /** Aborted when the server shuts down: running streams end with an error event. */
   shutdownSignal?: AbortSignal
+  /**
+   * Runs a callback after the current turn of the event loop (batches SSE writes). Default
+   * `setTimeout(fn, 0)`; the Node server passes `setImmediate`, which does not wait a millisecond.
+   */
+  defer?: (fn: () => void) => void
 }
 
 export type AppVariables = RequestIdVariables &

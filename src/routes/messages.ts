@@ -24,6 +24,8 @@ const SSE_HEADERS = {
   // Never let a compression layer buffer the stream.
   'content-encoding': 'identity',
   'x-accel-buffering': 'no',
+  // Said up front, @hono/node-server streams at once instead of waiting to size the body.
+  'transfer-encoding': 'chunked',
 }
 
 const encoder = new TextEncoder()
@@ -38,7 +40,7 @@ export const messagesHandler = (deps: MessagesRouteDeps) =>
     if (c.var.warnings.length) stats.warnings = [...c.var.warnings]
 
     const headers = Object.fromEntries(c.req.raw.headers)
-    const tokenEstimate = deps.calibrator.estimate('', JSON.stringify(request.messages).length)
+    const tokenEstimate = deps.calibrator.estimate('', c.var.bodyBytes)
     const route = routeRequestFrom(request, headers, tokenEstimate)
     route.hasTools = plan.hasTools
     const { candidates, reason } = selectBackends(route, deps.registry.states(), {
@@ -52,7 +54,6 @@ export const messagesHandler = (deps: MessagesRouteDeps) =>
     })
     stats.reason = reason
     const first = candidates[0]
-    if (first) c.header('x-anyclaude-backend', first.backend.name)
 
     const messageId = c.var.deps.generateId('msg_')
     const start: AnthropicMessage = {
@@ -92,6 +93,7 @@ export const messagesHandler = (deps: MessagesRouteDeps) =>
       metrics: c.var.deps.metrics,
       trace: config.debug >= 3 ? c.var.deps.trace : undefined,
       shutdownSignal: c.var.deps.shutdownSignal,
+      promptBytes: c.var.bodyBytes,
     }
     const affinityKey = route.sessionKey
       ? `${route.sessionKey}|${route.hasTools ? 'tools' : 'chat'}`
@@ -152,13 +154,24 @@ async function streamResponse(
     resolveCommit = r
   })
   const encode = c.var.reframe.encode
-  const enqueue = (s: string) => {
-    if (closed) return
+  // Frames written in one turn of the event loop (all the events of one upstream read) go out as
+  // one chunk: one socket write instead of one per event.
+  let pending = ''
+  const flush = () => {
+    const s = pending
+    pending = ''
+    if (closed || s === '') return
     try {
       controller.enqueue(encoder.encode(s))
     } catch {
       closed = true // the client went away
     }
+  }
+  const defer = c.var.deps.defer ?? ((fn: () => void) => setTimeout(fn, 0))
+  const enqueue = (s: string) => {
+    if (closed) return
+    if (pending === '') defer(flush)
+    pending += s
   }
   const sink: Sink = {
     committed: false,
@@ -194,6 +207,7 @@ async function streamResponse(
     }
   })
   const close = () => {
+    flush()
     if (!closed) {
       closed = true
       try {
@@ -253,9 +267,13 @@ async function streamResponse(
     if (!error) throw new Error('exchange ended without an answer')
     throw error
   }
-  c.header('x-anyclaude-backend', stats.backend ?? c.res.headers.get('x-anyclaude-backend') ?? '')
+  // Built whole here: touching c.res would make Hono re-wrap the response (slower first byte).
   return new Response(body, {
     status: 200,
-    headers: { ...SSE_HEADERS, ...Object.fromEntries(c.res.headers) },
+    headers: {
+      ...SSE_HEADERS,
+      'request-id': c.var.requestId,
+      'x-anyclaude-backend': stats.backend ?? input.candidates[0]?.backend.name ?? '',
+    },
   })
 }
