@@ -89,7 +89,12 @@ export function createUpstreamFetch(config: Config): typeof fetch {
     const res = await request(url, {
       method: (init.method ?? 'GET') as 'GET',
       headers,
-      body: init.body as string | Uint8Array | undefined,
+      // As UTF-8 bytes: undici keeps the body until the answer ends, and the string form of a
+      // Claude Code prompt is two-byte (twice the size) on the V8 heap.
+      body:
+        typeof init.body === 'string'
+          ? Buffer.from(init.body)
+          : (init.body as Uint8Array | undefined),
       signal: init.signal ?? undefined,
       dispatcher,
     })

@@ -4,7 +4,7 @@
  * Hand-rolled around zod instead of `hono/validator` because the errors must be exact: a wrong
  * content type, invalid UTF-8, malformed JSON, nesting too deep, and the failing field by path.
  */
-import type { MiddlewareHandler } from 'hono'
+import type { Context, MiddlewareHandler } from 'hono'
 import type { z } from 'zod'
 import { invalidRequest, ProxyError } from '../errors.js'
 
@@ -83,6 +83,38 @@ export const formatZodError = (error: z.ZodError): string => {
   return `${path.length ? path.map(String).join('.') : 'body'}: ${message}`
 }
 
+/** The body's bytes → validated data, or a precise 400 (413 above the limit). */
+async function readBody(
+  c: Context,
+  schema: z.ZodType,
+  maxDepth: number,
+  maxBytes: number,
+  tooLarge: () => Error,
+): Promise<unknown> {
+  // The raw request's bytes (Hono's body cache would keep a second copy alive), unless an
+  // earlier middleware (the --debug 3 tracer) already read the body through that cache.
+  const bytes = c.req.raw.bodyUsed ? await c.req.arrayBuffer() : await c.req.raw.arrayBuffer()
+  if (bytes.byteLength > maxBytes) throw tooLarge()
+  c.set('bodyBytes', bytes.byteLength)
+  let text: string
+  try {
+    text = decoder.decode(bytes)
+  } catch {
+    throw invalidRequest('the request body is not valid UTF-8')
+  }
+  if (jsonDepth(text, maxDepth) > maxDepth)
+    throw invalidRequest(`the request body nests deeper than ${maxDepth} levels`)
+  let json: unknown
+  try {
+    json = JSON.parse(text)
+  } catch (e) {
+    throw invalidRequest(`malformed JSON in the request body: ${(e as Error).message}`)
+  }
+  const parsed = schema.safeParse(json)
+  if (!parsed.success) throw invalidRequest(formatZodError(parsed.error))
+  return parsed.data
+}
+
 /**
  * @param options.schema the zod schema (loose objects: unknown fields pass)
  * @param options.maxDepth default 256
@@ -101,28 +133,9 @@ export const validate = <S extends z.ZodType>(options: ValidateOptions<S>): Midd
       throw invalidRequest(
         `content-type must be application/json (got ${type ? `"${type}"` : 'none'})`,
       )
-    // The raw request's bytes (Hono's body cache would keep a second copy alive), unless an
-    // earlier middleware (the --debug 3 tracer) already read the body through that cache.
-    const bytes = c.req.raw.bodyUsed ? await c.req.arrayBuffer() : await c.req.raw.arrayBuffer()
-    if (bytes.byteLength > maxBytes) throw tooLarge()
-    c.set('bodyBytes', bytes.byteLength)
-    let text: string
-    try {
-      text = decoder.decode(bytes)
-    } catch {
-      throw invalidRequest('the request body is not valid UTF-8')
-    }
-    if (jsonDepth(text, maxDepth) > maxDepth)
-      throw invalidRequest(`the request body nests deeper than ${maxDepth} levels`)
-    let json: unknown
-    try {
-      json = JSON.parse(text)
-    } catch (e) {
-      throw invalidRequest(`malformed JSON in the request body: ${(e as Error).message}`)
-    }
-    const parsed = options.schema.safeParse(json)
-    if (!parsed.success) throw invalidRequest(formatZodError(parsed.error))
-    c.set('body', parsed.data)
+    // Read and parsed in a function of its own: locals of this frame live until `next()`
+    // returns, and the bytes, the text and the raw JSON (~0.4 MB for a Claude Code turn) must not.
+    c.set('body', await readBody(c, options.schema, maxDepth, maxBytes, tooLarge))
     await next()
   }
 }

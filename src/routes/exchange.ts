@@ -21,6 +21,7 @@ import type { Reframer } from '../middleware/sse-reframe.js'
 import type { UpstreamPlan } from '../middleware/tool-mapping.js'
 import type { MessagesRequest } from '../schemas/anthropic.js'
 import type { StreamEvent } from '../translate/anthropic-types.js'
+import { encodeJson } from '../translate/encode-json.js'
 import { applyTransforms } from '../translate/part-transform.js'
 import type { Log, TraceRecord } from '../types.js'
 import type { UsageCalibrator } from '../usage-calibration.js'
@@ -144,15 +145,11 @@ async function tryCandidate(
   exchangeStartedAt: number,
 ): Promise<Outcome> {
   const { config, plan, registry, stats, now } = input
-  const model = backend.model ?? input.request.model
-  const built = plan.build(backend, {
-    model,
-    stream: true,
-    maxTokens: fitMaxTokens(input, backend),
-  })
-  if (built.warnings.length) addWarnings(stats, built.warnings)
-  let bodyText: string | undefined = JSON.stringify(built.value)
-  const promptChars = bodyText.length
+  let { body, maxTokens } = serialize(input, backend, candidate.url) as {
+    body?: Uint8Array<ArrayBuffer>
+    maxTokens?: number
+  }
+  const promptChars = body!.byteLength
   const estimateInputTokens = input.calibrator.estimate(backend.name, promptChars)
   if (backend.contextWindow && estimateInputTokens > backend.contextWindow) {
     const error = new ProxyErrorClass(
@@ -168,11 +165,6 @@ async function tryCandidate(
       markDown: false,
     }
   }
-  input.trace?.({
-    requestId: input.requestId,
-    kind: 'upstream-request',
-    data: { backend: backend.name, url: candidate.url, body: built.value },
-  })
 
   const controller = new AbortController()
   let drained = false
@@ -233,8 +225,8 @@ async function tryCandidate(
       fetch: input.fetch,
       candidate,
       backend,
-      bodyText,
-      maxTokens: built.value.max_tokens as number | undefined,
+      body: body!,
+      maxTokens,
       signal: controller.signal,
     })
     if (!r.ok) {
@@ -258,7 +250,7 @@ async function tryCandidate(
     })
     const transforms = plan.transforms(backend)
     // Events held until the first content block: an error before it may still fail over.
-    bodyText = undefined // sent: do not keep 100+ KB alive for the whole stream
+    body = undefined // sent: do not keep 100+ KB alive for the whole stream
     for await (const part of partsOf(r.res, backend)) {
       lastActivity = now()
       for (const p of transforms.length ? applyTransforms(transforms, part) : [part]) {
@@ -321,6 +313,35 @@ async function tryCandidate(
     // A body read to its end needs no abort (undici's cancel path costs ~40 µs per request).
     if (!drained && !controller.signal.aborted) controller.abort()
     cleanup()
+  }
+}
+
+/**
+ * The upstream body as bytes. A function of its own so the body object (a second tree the size of
+ * the prompt) is garbage once serialised, not kept alive for the whole stream.
+ */
+function serialize(
+  input: ExchangeInput,
+  backend: ReturnType<BackendRegistry['effective']>,
+  url: string,
+): { body: Uint8Array<ArrayBuffer>; maxTokens?: number } {
+  const built = input.plan.build(backend, {
+    model: backend.model ?? input.request.model,
+    stream: true,
+    maxTokens: fitMaxTokens(input, backend),
+  })
+  if (built.warnings.length) addWarnings(input.stats, built.warnings)
+  input.trace?.({
+    requestId: input.requestId,
+    kind: 'upstream-request',
+    data: { backend: backend.name, url, body: built.value },
+  })
+  return {
+    // Bytes, not one big string: a Claude Code prompt is a two-byte string (150 KB for 75 KB of
+    // UTF-8) that would stay on the heap while the backend pre-fills, for every queued request,
+    // and would be allocated where only a full collection frees it (see encode-json.ts).
+    body: encodeJson(built.value),
+    maxTokens: built.value.max_tokens as number | undefined,
   }
 }
 

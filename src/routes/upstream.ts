@@ -26,7 +26,8 @@ export type AttemptInput = {
   fetch: typeof fetch
   candidate: Candidate
   backend: Backend
-  bodyText: string
+  /** The request body, UTF-8 JSON. */
+  body: Uint8Array<ArrayBuffer>
   maxTokens?: number
   signal: AbortSignal
 }
@@ -49,7 +50,7 @@ export async function attempt(input: AttemptInput): Promise<AttemptResult> {
     res = await input.fetch(url, {
       method: 'POST',
       headers,
-      body: input.bodyText,
+      body: input.body,
       signal: input.signal,
     })
   } catch (err) {

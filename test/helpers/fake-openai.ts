@@ -67,7 +67,13 @@ export function fakeFetch(handler: FakeHandler): typeof fetch & { calls: FakeCal
     const signal = init?.signal
     const call: FakeCall = {
       url,
-      body: init?.body ? (JSON.parse(String(init.body)) as Record<string, unknown>) : {},
+      body: init?.body
+        ? (JSON.parse(
+            typeof init.body === 'string'
+              ? init.body
+              : new TextDecoder().decode(init.body as Uint8Array),
+          ) as Record<string, unknown>)
+        : {},
       headers: Object.fromEntries(new Headers(init?.headers)),
       signal,
       aborted: false,
