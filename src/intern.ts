@@ -12,6 +12,35 @@ import type { MessagesRequest } from './schemas/anthropic.js'
 /** Strings shorter than this are not worth a lookup. */
 const MIN_LENGTH = 256
 
+/** Structural equality of JSON values, without building strings. */
+function sameJson(a: unknown, b: unknown): boolean {
+  if (a === b) return true
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false
+    for (let i = 0; i < a.length; i++) if (!sameJson(a[i], b[i])) return false
+    return true
+  }
+  if (Array.isArray(b)) return false
+  const ka = Object.keys(a)
+  const kb = Object.keys(b)
+  if (ka.length !== kb.length) return false
+  for (let i = 0; i < ka.length; i++) {
+    const k = ka[i]!
+    // Key order matters: it is part of the bytes sent upstream (prefix stability).
+    if (k !== kb[i]) return false
+    if (!sameJson((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]))
+      return false
+  }
+  return true
+}
+
+/**
+ * A cheap key for a long string: hashing 60 KB of tool descriptions per request cost more than it
+ * saved; a collision only costs a full comparison.
+ */
+const fingerprint = (s: string): string => `${s.length}:${s.slice(0, 48)}:${s.slice(-48)}`
+
 export class Interner {
   readonly #strings = new Map<string, string>()
   readonly #schemas = new Map<string, Record<string, unknown>>()
@@ -24,18 +53,21 @@ export class Interner {
 
   string(s: string): string {
     if (s.length < MIN_LENGTH) return s
-    const known = this.#strings.get(s)
-    if (known !== undefined) return known
+    const key = fingerprint(s)
+    const known = this.#strings.get(key)
+    if (known === s) return known
     if (this.#strings.size >= this.#max) this.#strings.clear()
-    this.#strings.set(s, s)
+    this.#strings.set(key, s)
     return s
   }
 
-  /** Equal schemas (by their JSON text) become the same object. Treat the result as read-only. */
-  schema(schema: Record<string, unknown>): Record<string, unknown> {
-    const key = JSON.stringify(schema)
+  /**
+   * Equal schemas become the same object (treat it as read-only). `key` names the schema's place
+   * (the tool name): a schema is compared only with the last one seen there.
+   */
+  schema(key: string, schema: Record<string, unknown>): Record<string, unknown> {
     const known = this.#schemas.get(key)
-    if (known !== undefined) return known
+    if (known !== undefined && sameJson(known, schema)) return known
     if (this.#schemas.size >= this.#max) this.#schemas.clear()
     this.#schemas.set(key, schema)
     return schema
@@ -48,7 +80,7 @@ export class Interner {
       out.tools = req.tools.map((t) => ({
         ...t,
         ...(typeof t.description === 'string' ? { description: this.string(t.description) } : {}),
-        ...(t.input_schema ? { input_schema: this.schema(t.input_schema) } : {}),
+        ...(t.input_schema ? { input_schema: this.schema(t.name, t.input_schema) } : {}),
       }))
     if (typeof req.system === 'string') out.system = this.string(req.system)
     else if (Array.isArray(req.system))

@@ -71,8 +71,24 @@ export async function attempt(input: AttemptInput): Promise<AttemptResult> {
 }
 
 /** Decodes a 2xx answer into parts, whatever it turned out to be. */
-export async function* partsOf(res: Response, backend: Backend): AsyncGenerator<StreamPart> {
+export function partsOf(res: Response, backend: Backend): AsyncIterable<StreamPart> {
   const type = res.headers.get('content-type') ?? ''
+  // The streaming case (nearly every answer) returns the translator itself: one async-generator
+  // layer less per chunk than delegating with `yield*`.
+  if (res.body && (type === '' || type.includes('text/event-stream'))) {
+    const events = decodeSse(res.body)
+    return backend.kind === 'anthropic'
+      ? anthropicStreamToParts(events)
+      : openAIStreamToParts(events)
+  }
+  return otherPartsOf(res, backend, type)
+}
+
+async function* otherPartsOf(
+  res: Response,
+  backend: Backend,
+  type: string,
+): AsyncGenerator<StreamPart> {
   const anthropic = backend.kind === 'anthropic'
   if (!res.body) {
     yield {
@@ -80,11 +96,6 @@ export async function* partsOf(res: Response, backend: Backend): AsyncGenerator<
       errorType: 'api_error',
       message: `${backend.name} sent an empty response`,
     }
-    return
-  }
-  if (type === '' || type.includes('text/event-stream')) {
-    const events = decodeSse(res.body)
-    yield* anthropic ? anthropicStreamToParts(events) : openAIStreamToParts(events)
     return
   }
   const text = await res.text()

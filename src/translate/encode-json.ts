@@ -10,14 +10,20 @@
 
 const utf8 = new TextEncoder()
 
+/** Reused between calls (single-threaded): the pieces are encoded into it, then copied once. */
+let scratch = new Uint8Array(256 * 1024)
+
 /** Top-level arrays (messages, tools) are written one element at a time. */
 export function encodeJson(value: Record<string, unknown>): Uint8Array<ArrayBuffer> {
-  const parts: Uint8Array[] = []
-  let size = 0
+  let offset = 0
   const push = (s: string) => {
-    const bytes = utf8.encode(s)
-    parts.push(bytes)
-    size += bytes.byteLength
+    // UTF-8 takes at most 3 bytes per UTF-16 unit.
+    if (offset + s.length * 3 > scratch.length) {
+      const grown = new Uint8Array(Math.max(scratch.length * 2, offset + s.length * 3))
+      grown.set(scratch.subarray(0, offset))
+      scratch = grown
+    }
+    offset += utf8.encodeInto(s, scratch.subarray(offset)).written
   }
   let sep = '{'
   for (const key of Object.keys(value)) {
@@ -34,11 +40,8 @@ export function encodeJson(value: Record<string, unknown>): Uint8Array<ArrayBuff
     sep = ','
   }
   push(sep === '{' ? '{}' : '}')
-  const out = new Uint8Array(size)
-  let offset = 0
-  for (const p of parts) {
-    out.set(p, offset)
-    offset += p.byteLength
-  }
+  const out = scratch.slice(0, offset)
+  // A very long session grew the scratch: do not keep megabytes around for the next request.
+  if (scratch.length > 4 * 1024 * 1024) scratch = new Uint8Array(256 * 1024)
   return out
 }

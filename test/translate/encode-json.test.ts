@@ -26,3 +26,32 @@ describe('encodeJson', () => {
     expect(new TextDecoder().decode(encodeJson({}))).toBe('{}')
   })
 })
+
+describe('encodeEvent', () => {
+  it('writes the hot deltas byte for byte as JSON.stringify would', async () => {
+    const { encodeEvent } = await import('../../src/translate/sse-encode.js')
+    const fc2 = await import('fast-check')
+    fc2.assert(
+      fc2.property(
+        fc2.string(),
+        fc2.nat(),
+        fc2.constantFrom('text_delta', 'thinking_delta', 'input_json_delta'),
+        (s, index, kind) => {
+          const delta =
+            kind === 'text_delta'
+              ? { type: kind, text: s }
+              : kind === 'thinking_delta'
+                ? { type: kind, thinking: s }
+                : { type: kind, partial_json: s }
+          const ev = { type: 'content_block_delta' as const, index, delta } as Parameters<
+            typeof encodeEvent
+          >[0]
+          expect(encodeEvent(ev)).toBe(
+            `event: content_block_delta\ndata: ${JSON.stringify(ev)}\n\n`,
+          )
+        },
+      ),
+      { numRuns: 300, seed: 11 },
+    )
+  })
+})
