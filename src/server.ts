@@ -127,6 +127,8 @@ export async function startServer(
         timer.unref()
         server.close(() => {
           clearTimeout(timer)
+          // The upstream connection pool (idle keep-alive sockets to the backends).
+          void (upstreamFetch as { close?: () => Promise<void> }).close?.().catch(() => {})
           resolve()
         })
         http.closeIdleConnections()

@@ -104,5 +104,6 @@ export function createUpstreamFetch(config: Config): typeof fetch {
       res.body as unknown as UndiciBody,
     ) as unknown as Response
   }
-  return upstream as typeof fetch
+  // `close()` lets the server end the connection pool on shutdown.
+  return Object.assign(upstream as typeof fetch, { close: () => dispatcher.close() })
 }

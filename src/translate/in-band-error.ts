@@ -84,7 +84,7 @@ export function overflowMessage(
   return `prompt is too long: ${detail}`
 }
 
-const BUSY = /overloaded|busy|loading model|try again later/i
+const BUSY = /overloaded|busy|loading model|model is loading|try again later/i
 
 /** The human part of an error value: a string, `{message}`, or JSON text of either. */
 function messageOf(value: unknown): string {

@@ -26,6 +26,7 @@ export async function* openAIStreamToParts(
   const tools = new ToolCallBuffer()
   const leak = new MarkupLeakGuard()
   let finishReason: string | null = null
+  let stopSequence: string | undefined
   let sawFinish = false
   let sawDone = false
 
@@ -95,6 +96,9 @@ export async function* openAIStreamToParts(
     if (typeof choice.finish_reason === 'string' && choice.finish_reason !== '') {
       finishReason = choice.finish_reason
       sawFinish = true
+      // vLLM names the stop string that matched in `stop_reason` (a number is a stop token id).
+      if (finishReason === 'stop' && typeof choice.stop_reason === 'string')
+        stopSequence = choice.stop_reason
     }
   }
 
@@ -108,8 +112,15 @@ export async function* openAIStreamToParts(
     }
     return
   }
-  yield* tools.drain(finishReason === 'length')
-  yield { type: 'finish', finishReason }
+  const calls = tools.drain(finishReason === 'length')
+  yield* calls
+  // A matched stop sequence is `stop_sequence` unless the answer ended in tool calls.
+  const stopped = stopSequence !== undefined && !calls.some((p) => p.type === 'tool-call')
+  yield {
+    type: 'finish',
+    finishReason,
+    ...(stopped ? { stopReason: 'stop_sequence' as const, stopSequence } : {}),
+  }
 }
 
 /** How much content may be held as a possible leak before it is let through as text. */

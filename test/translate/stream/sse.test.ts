@@ -81,3 +81,32 @@ describe('sse-encode', () => {
     expect(frame).not.toContain('\r')
   })
 })
+
+describe('vLLM stop sequences', () => {
+  it('a string stop_reason next to finish_reason "stop" becomes stop_sequence', async () => {
+    const { openAIStreamToParts } = await import('../../../src/translate/openai-stream.js')
+    const { AnthropicEventBuilder } = await import('../../../src/translate/events.js')
+    const items = [
+      {
+        kind: 'event' as const,
+        data: JSON.stringify({
+          choices: [{ index: 0, delta: { content: 'Hi' }, finish_reason: null }],
+        }),
+      },
+      {
+        kind: 'event' as const,
+        data: JSON.stringify({
+          choices: [{ index: 0, delta: {}, finish_reason: 'stop', stop_reason: 'END' }],
+        }),
+      },
+      { kind: 'event' as const, data: '[DONE]' },
+    ]
+    async function* gen() {
+      yield* items
+    }
+    const b = new AnthropicEventBuilder({ generateToolId: () => 'id' })
+    for await (const p of openAIStreamToParts(gen())) b.push(p)
+    const delta = b.end().find((e) => e.type === 'message_delta')
+    expect(delta).toMatchObject({ delta: { stop_reason: 'stop_sequence', stop_sequence: 'END' } })
+  })
+})
