@@ -41,9 +41,24 @@ function sameJson(a: unknown, b: unknown): boolean {
  */
 const fingerprint = (s: string): string => `${s.length}:${s.slice(0, 48)}:${s.slice(-48)}`
 
+type Tool = NonNullable<MessagesRequest['tools']>[number]
+
+/** Same tool: interned description and schema by identity, any other field by value. */
+function sameTool(a: Tool, b: Tool): boolean {
+  const ka = Object.keys(a)
+  if (ka.length !== Object.keys(b).length) return false
+  for (const k of ka) {
+    const x = (a as Record<string, unknown>)[k]
+    const y = (b as Record<string, unknown>)[k]
+    if (x !== y && !(k !== 'description' && k !== 'input_schema' && sameJson(x, y))) return false
+  }
+  return true
+}
+
 export class Interner {
   readonly #strings = new Map<string, string>()
   readonly #schemas = new Map<string, Record<string, unknown>>()
+  #lastTools: NonNullable<MessagesRequest['tools']> | undefined
   readonly #max: number
 
   /** @param max entries kept per table before it is cleared (a crude bound, never a leak) */
@@ -73,15 +88,27 @@ export class Interner {
     return schema
   }
 
+  /**
+   * The whole tools list: the same array object as last time when every tool is the same, so the
+   * translated and serialised tools can be cached by identity (tools.ts, encode-json.ts).
+   */
+  tools(list: NonNullable<MessagesRequest['tools']>): NonNullable<MessagesRequest['tools']> {
+    const interned = list.map((t) => ({
+      ...t,
+      ...(typeof t.description === 'string' ? { description: this.string(t.description) } : {}),
+      ...(t.input_schema ? { input_schema: this.schema(t.name, t.input_schema) } : {}),
+    }))
+    const last = this.#lastTools
+    if (last && last.length === interned.length && interned.every((t, i) => sameTool(t, last[i]!)))
+      return last
+    this.#lastTools = interned
+    return interned
+  }
+
   /** The request with its tools and system prompt interned (a shallow copy; nothing mutated). */
   request(req: MessagesRequest): MessagesRequest {
     const out: MessagesRequest = { ...req }
-    if (req.tools)
-      out.tools = req.tools.map((t) => ({
-        ...t,
-        ...(typeof t.description === 'string' ? { description: this.string(t.description) } : {}),
-        ...(t.input_schema ? { input_schema: this.schema(t.name, t.input_schema) } : {}),
-      }))
+    if (req.tools) out.tools = this.tools(req.tools)
     if (typeof req.system === 'string') out.system = this.string(req.system)
     else if (Array.isArray(req.system))
       out.system = req.system.map((b) =>

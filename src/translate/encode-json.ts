@@ -13,6 +13,18 @@ const utf8 = new TextEncoder()
 /** Reused between calls (single-threaded): the pieces are encoded into it, then copied once. */
 let scratch = new Uint8Array(256 * 1024)
 
+/** Arrays marked {@link reuseEncoding}, and the bytes they encode to. */
+const reusable = new WeakSet<readonly unknown[]>()
+const frozen = new WeakMap<readonly unknown[], Uint8Array>()
+
+/**
+ * Marks an array that is never mutated and sent again and again (the translated tools): its
+ * bytes are kept and reused while the array lives.
+ */
+export function reuseEncoding(array: readonly unknown[]): void {
+  reusable.add(array)
+}
+
 /** Top-level arrays (messages, tools) are written one element at a time. */
 export function encodeJson(value: Record<string, unknown>): Uint8Array<ArrayBuffer> {
   let offset = 0
@@ -25,17 +37,33 @@ export function encodeJson(value: Record<string, unknown>): Uint8Array<ArrayBuff
     }
     offset += utf8.encodeInto(s, scratch.subarray(offset)).written
   }
+  const pushBytes = (b: Uint8Array) => {
+    if (offset + b.byteLength > scratch.length) {
+      const grown = new Uint8Array(Math.max(scratch.length * 2, offset + b.byteLength))
+      grown.set(scratch.subarray(0, offset))
+      scratch = grown
+    }
+    scratch.set(b, offset)
+    offset += b.byteLength
+  }
   let sep = '{'
   for (const key of Object.keys(value)) {
     const v = value[key]
     if (v === undefined || typeof v === 'function' || typeof v === 'symbol') continue
     if (Array.isArray(v)) {
-      push(`${sep}${JSON.stringify(key)}:[`)
-      for (let i = 0; i < v.length; i++) {
-        const item = JSON.stringify(v[i])
-        push(i === 0 ? (item ?? 'null') : `,${item ?? 'null'}`)
+      push(`${sep}${JSON.stringify(key)}:`)
+      const cached = frozen.get(v)
+      if (cached) pushBytes(cached)
+      else {
+        const start = offset
+        push('[')
+        for (let i = 0; i < v.length; i++) {
+          const item = JSON.stringify(v[i])
+          push(i === 0 ? (item ?? 'null') : `,${item ?? 'null'}`)
+        }
+        push(']')
+        if (reusable.has(v)) frozen.set(v, scratch.slice(start, offset))
       }
-      push(']')
     } else push(`${sep}${JSON.stringify(key)}:${JSON.stringify(v)}`)
     sep = ','
   }

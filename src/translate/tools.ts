@@ -4,6 +4,7 @@
  */
 import type { Backend } from '../backends/types.js'
 import type { MessagesRequest, ToolParamT } from '../schemas/anthropic.js'
+import { reuseEncoding } from './encode-json.js'
 import type { OpenAITool, OpenAIToolChoice, Translated } from './openai-request-types.js'
 import { cleanSchema } from './schema-clean.js'
 
@@ -23,6 +24,21 @@ function toTool(t: ToolParamT): OpenAITool {
       ? { name: t.name, description: t.description, parameters: cleanSchema(t.input_schema) }
       : { name: t.name, parameters: cleanSchema(t.input_schema) }
   return { type: 'function', function: fn }
+}
+
+/**
+ * Claude Code sends the same tools every turn, and the normalize step hands on the very same
+ * array when nothing changed: its translation is then reused, and so is its serialisation.
+ */
+const translated = new WeakMap<readonly ToolParamT[], OpenAITool[]>()
+
+function translatedTools(given: readonly ToolParamT[], kept: readonly ToolParamT[]): OpenAITool[] {
+  const known = translated.get(given)
+  if (known) return known
+  const tools = kept.map(toTool)
+  translated.set(given, tools)
+  reuseEncoding(tools)
+  return tools
 }
 
 function mapChoice(
@@ -74,7 +90,7 @@ export function toOpenAITools(
   // Omit tools entirely for `none`: mlx-lm and Ollama ignore tool_choice.
   if (choice?.type === 'none') return { value: {}, warnings }
 
-  const value: OpenAIToolFields = { tools: kept.map(toTool) }
+  const value: OpenAIToolFields = { tools: translatedTools(given, kept) }
   const mapped = choice
     ? mapChoice(
         choice,

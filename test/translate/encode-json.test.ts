@@ -55,3 +55,19 @@ describe('encodeEvent', () => {
     )
   })
 })
+
+describe('reused encodings', () => {
+  it('an array marked reusable encodes to the same bytes from its cache', async () => {
+    const { reuseEncoding } = await import('../../src/translate/encode-json.js')
+    const tools = [{ type: 'function', function: { name: 'Bash', description: 'é runs — things' } }]
+    reuseEncoding(tools)
+    const first = encodeJson({ model: 'm', tools, messages: [{ role: 'user', content: 'a' }] })
+    const second = encodeJson({ model: 'm', tools, messages: [{ role: 'user', content: 'b' }] })
+    expect(first).toEqual(
+      reference({ model: 'm', tools, messages: [{ role: 'user', content: 'a' }] }),
+    )
+    expect(second).toEqual(
+      reference({ model: 'm', tools, messages: [{ role: 'user', content: 'b' }] }),
+    )
+  })
+})

@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest'
+import { Interner } from '../src/intern.js'
+import type { MessagesRequest } from '../src/schemas/anthropic.js'
+import { loadClaudeCodeRequests } from './helpers/claude-code-fixtures.js'
+
+const parse = (r: MessagesRequest) => JSON.parse(JSON.stringify(r)) as MessagesRequest
+
+describe('Interner', () => {
+  it('hands on one shared tools array for the same tools, parsed anew on every request', () => {
+    const interner = new Interner()
+    const [a, b] = loadClaudeCodeRequests('03-tool-bash').map((r) => r.body)
+    const first = interner.request(parse(a!))
+    const second = interner.request(parse(b!))
+    expect(second.tools).toBe(first.tools)
+    expect(JSON.stringify(second)).toBe(JSON.stringify(interner.request(parse(b!))))
+    expect(JSON.stringify(first.tools)).toBe(JSON.stringify(a!.tools))
+  })
+
+  it('never shares when anything in a tool differs', () => {
+    const interner = new Interner()
+    const body = loadClaudeCodeRequests('03-tool-bash')[0]!.body
+    const first = interner.request(parse(body))
+    for (const change of [
+      (r: MessagesRequest) => {
+        r.tools![3]!.description += '.'
+      },
+      (r: MessagesRequest) => {
+        ;(r.tools![5]!.input_schema!.properties as Record<string, unknown>).extra = {
+          type: 'string',
+        }
+      },
+      (r: MessagesRequest) => {
+        r.tools!.pop()
+      },
+      (r: MessagesRequest) => {
+        ;(r.tools![0] as Record<string, unknown>).strict = true
+      },
+    ]) {
+      const changed = parse(body)
+      change(changed)
+      const out = interner.request(changed)
+      expect(out.tools).not.toBe(first.tools)
+      expect(JSON.stringify(out.tools)).toBe(JSON.stringify(changed.tools))
+    }
+  })
+})
