@@ -124,7 +124,11 @@ export const messagesHandler = (deps: MessagesRouteDeps) =>
       forget()
     }
     if (client.signal.aborted) return clientGone()
-    if (!result.ok) throw result.error
+    if (!result.ok) {
+      // Error answers name the backend too (onError keeps headers set here).
+      c.header('x-anyclaude-backend', stats.tried?.at(-1) ?? first?.backend.name ?? '')
+      throw result.error
+    }
     remember()
     c.header('x-anyclaude-backend', stats.backend ?? first?.backend.name ?? '')
     return c.json(folder.message)
@@ -265,6 +269,7 @@ async function streamResponse(
     if (client.signal.aborted) return clientGone()
     const error = early.ok ? undefined : early.error
     if (!error) throw new Error('exchange ended without an answer')
+    c.header('x-anyclaude-backend', stats.tried?.at(-1) ?? input.candidates[0]?.backend.name ?? '')
     throw error
   }
   // Built whole here: touching c.res would make Hono re-wrap the response (slower first byte).

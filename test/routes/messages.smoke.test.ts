@@ -60,3 +60,17 @@ describe('POST /v1/messages (smoke)', () => {
     expect(msg.stop_reason).toBe('tool_use')
   })
 })
+
+describe('x-anyclaude-backend on errors', () => {
+  it('names the backend on an error status, streaming or not', async () => {
+    const { app } = testApp(() => ({
+      status: 400,
+      body: JSON.stringify({ error: { message: 'bad' } }),
+    }))
+    for (const stream of [true, false]) {
+      const res = await post(app, simpleRequest({ stream }))
+      expect(res.status).toBe(400)
+      expect(res.headers.get('x-anyclaude-backend')).toBe('fake')
+    }
+  })
+})
