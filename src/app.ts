@@ -9,6 +9,7 @@ import { resolveBackends } from './backends/resolve.js'
 import type { Config } from './config.js'
 import { errorBody, ProxyError, toProxyError } from './errors.js'
 import { auth } from './middleware/auth.js'
+import { bodyLimit } from './middleware/body-limit.js'
 import { hostCheck } from './middleware/host-check.js'
 import { logger } from './middleware/logger.js'
 import { normalize } from './middleware/normalize.js'
@@ -98,6 +99,8 @@ export function createApp(config: Config, deps: AppDeps): Hono<AppEnv> {
   }
   app.use(hostCheck({ host: config.host }))
   app.use('/v1/*', auth({ apiKey: config.apiKey }))
+  // Before user middlewares, so nothing reads a body that is too large.
+  app.use('/v1/*', bodyLimit({ maxBytes: config.bodyLimit }))
   for (const m of deps.middleware ?? []) app.use(m)
 
   const translate = [

@@ -11,6 +11,8 @@ import type { MessagesRequest } from './schemas/anthropic.js'
 
 /** Strings shorter than this are not worth a lookup. */
 const MIN_LENGTH = 256
+/** Nor are huge ones kept: 1024 entries of at most 64k characters bound the table. */
+const MAX_LENGTH = 65_536
 
 /** Structural equality of JSON values, without building strings. */
 function sameJson(a: unknown, b: unknown): boolean {
@@ -67,7 +69,7 @@ export class Interner {
   }
 
   string(s: string): string {
-    if (s.length < MIN_LENGTH) return s
+    if (s.length < MIN_LENGTH || s.length > MAX_LENGTH) return s
     const key = fingerprint(s)
     const known = this.#strings.get(key)
     if (known === s) return known

@@ -128,7 +128,9 @@ export async function startServer(
         server.close(() => {
           clearTimeout(timer)
           // The upstream connection pool (idle keep-alive sockets to the backends).
-          void (upstreamFetch as { close?: () => Promise<void> }).close?.().catch(() => {})
+          // Only a pool this server made: a fetch passed in belongs to the caller.
+          if (!options.fetch)
+            void (upstreamFetch as { close?: () => Promise<void> }).close?.().catch(() => {})
           resolve()
         })
         http.closeIdleConnections()

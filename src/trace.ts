@@ -173,7 +173,9 @@ export function teeResponse(
       await reader.cancel(reason).catch(() => {})
     },
   })
-  return new Response(body, {
+  // Statuses that may not carry a body (204, 205, 304) would make the Response constructor throw.
+  const nullBody = res.status === 204 || res.status === 205 || res.status === 304
+  return new Response(nullBody ? null : body, {
     status: res.status,
     statusText: res.statusText,
     headers: res.headers,

@@ -5,6 +5,7 @@
 import type { Context } from 'hono'
 import type { BackendRegistry } from '../backends/registry.js'
 import { routeRequestFrom, selectBackends } from '../backends/router.js'
+import { encodeJson } from '../translate/encode-json.js'
 import type { AppEnv } from '../types.js'
 import type { UsageCalibrator } from '../usage-calibration.js'
 
@@ -36,12 +37,14 @@ export const countTokensHandler = (deps: CountTokensDeps) =>
       stream: false,
       maxTokens: 1,
     }).value
-    const text = JSON.stringify(body)
     if (TOKENIZE_KINDS.has(backend.kind)) {
       const tokens = await tokenize(c.var.deps.fetch, first.url, body, c.req.raw.signal)
       if (tokens !== undefined) return c.json({ input_tokens: tokens })
     }
-    return c.json({ input_tokens: deps.calibrator.estimate(backend.name, text.length) })
+    // Bytes, the unit the calibrator learns in (exchange.ts measures the upstream body's bytes).
+    return c.json({
+      input_tokens: deps.calibrator.estimate(backend.name, encodeJson(body).byteLength),
+    })
   }
 
 /** Renders the messages as plain text and asks the server's tokenizer; undefined on any failure. */
@@ -60,7 +63,10 @@ async function tokenize(
       body: JSON.stringify({ content, prompt: content }),
       signal,
     })
-    if (!res.ok) return undefined
+    if (!res.ok) {
+      await res.text().catch(() => {}) // free the connection
+      return undefined
+    }
     const json = (await res.json()) as { tokens?: unknown[]; count?: number }
     if (Array.isArray(json.tokens)) return json.tokens.length
     if (typeof json.count === 'number') return json.count

@@ -22,7 +22,9 @@ import type { UpstreamPlan } from '../middleware/tool-mapping.js'
 import type { MessagesRequest } from '../schemas/anthropic.js'
 import type { StreamEvent } from '../translate/anthropic-types.js'
 import { encodeJson } from '../translate/encode-json.js'
+import { type ImageSize, withoutImageData } from '../translate/image-size.js'
 import { applyTransforms } from '../translate/part-transform.js'
+import { isContentPart } from '../translate/stream-parts.js'
 import type { Log, TraceRecord } from '../types.js'
 import type { UsageCalibrator } from '../usage-calibration.js'
 import { attempt, partsOf } from './upstream.js'
@@ -53,8 +55,10 @@ export type ExchangeInput = {
   metrics?: Metrics
   trace?: (record: TraceRecord) => void
   shutdownSignal?: AbortSignal
-  /** Size of the client's request body in bytes (a measure of the prompt). */
+  /** Size of the client's request body in bytes, images counted at a fixed size. */
   promptBytes: number
+  /** Base64 image data in the request (sent upstream only to vision backends). */
+  images?: ImageSize
 }
 
 export type ExchangeResult = { ok: true } | { ok: false; error: ProxyError }
@@ -66,6 +70,27 @@ class Timeout extends Error {
 
 class Shutdown extends Error {
   override name = 'Shutdown'
+}
+
+/** An exception while translating an answer (a bug here, not a backend fault). */
+class InternalFault extends Error {
+  override name = 'InternalFault'
+  constructor(cause: unknown) {
+    super('internal fault', { cause })
+  }
+}
+
+const TOOL_CALLS = new TextEncoder().encode('"tool_calls":[{')
+
+/** True when these bytes hold a non-empty OpenAI `tool_calls` delta. */
+function hasToolCallDelta(bytes: Uint8Array): boolean {
+  const first = TOOL_CALLS[0]!
+  for (let i = bytes.indexOf(first); i >= 0; i = bytes.indexOf(first, i + 1)) {
+    let k = 1
+    while (k < TOOL_CALLS.length && bytes[i + k] === TOOL_CALLS[k]) k++
+    if (k === TOOL_CALLS.length) return true
+  }
+  return false
 }
 
 /** Usage scaled so Claude Code (which assumes a 200k window) compacts before a small window fills. */
@@ -83,6 +108,10 @@ async function runCandidates(input: ExchangeInput, sink: Sink): Promise<Exchange
   const { registry, stats, log } = input
   const failures: string[] = []
   let lastError: ProxyError | undefined
+  // Unreachable (503, do not retry) only when every candidate was unreachable; a busy or failing
+  // one makes the whole answer retryable.
+  let allUnreachable = true
+  let mostRetryable: ProxyError | undefined
   stats.tried = []
   const startedAt = input.now()
 
@@ -98,6 +127,12 @@ async function runCandidates(input: ExchangeInput, sink: Sink): Promise<Exchange
     }
     if (outcome.kind === 'aborted') return { ok: true }
     lastError = outcome.error
+    if (outcome.error.status !== 503) allUnreachable = false
+    if (
+      outcome.error.errorType === 'overloaded_error' ||
+      (outcome.error.status >= 500 && outcome.error.status !== 503 && !mostRetryable)
+    )
+      mostRetryable = outcome.error
     failures.push(`${backend.name} (${candidate.url}): ${outcome.reason}`)
     if (outcome.kind === 'fatal') {
       // After the first content block the backend is fixed: the error is final.
@@ -118,10 +153,9 @@ async function runCandidates(input: ExchangeInput, sink: Sink): Promise<Exchange
   }
   if (failures.length === 0) return { ok: false, error: unreachable('no backend is configured') }
   // Every candidate failed: name each and why.
-  const allUnreachable = lastError?.status === 503
   const message = `no backend could answer: ${failures.join('; ')}`
   if (allUnreachable) return { ok: false, error: unreachable(message) }
-  const last = lastError!
+  const last = mostRetryable ?? lastError!
   return {
     ok: false,
     error:
@@ -149,7 +183,11 @@ async function tryCandidate(
     body?: Uint8Array<ArrayBuffer>
     maxTokens?: number
   }
-  const promptChars = body!.byteLength
+  // Image data goes upstream only to vision backends, and costs tokens by image, not by size.
+  const promptChars =
+    backend.vision && input.images
+      ? withoutImageData(body!.byteLength, input.images)
+      : body!.byteLength
   const estimateInputTokens = input.calibrator.estimate(backend.name, promptChars)
   if (backend.contextWindow && estimateInputTokens > backend.contextWindow) {
     const error = new ProxyErrorClass(
@@ -166,6 +204,10 @@ async function tryCandidate(
     }
   }
 
+  if (input.shutdownSignal?.aborted) {
+    const error = new ProxyErrorClass(529, 'overloaded_error', 'anyclaude is shutting down')
+    return { kind: 'failed', error, reason: error.message, failover: false, markDown: false }
+  }
   const controller = new AbortController()
   let drained = false
   const onClientAbort = () => controller.abort(input.clientSignal.reason)
@@ -175,6 +217,14 @@ async function tryCandidate(
   const started = now()
   let lastActivity = started
   let firstContentAt: number | undefined
+  // The watchdog counts upstream bytes, not content blocks: a long native tool call streams for
+  // minutes without producing a block until it is complete.
+  let firstDataAt: number | undefined
+  const onData = (bytes: Uint8Array) => {
+    lastActivity = now()
+    // A native tool call's first fragment is the first token too (it makes no part until whole).
+    if (firstDataAt === undefined && hasToolCallDelta(bytes)) firstDataAt = lastActivity
+  }
   let lastProgressLog = started
   const firstMs = config.firstTokenTimeoutMs
   const idleMs = config.idleTimeoutMs
@@ -192,7 +242,7 @@ async function tryCandidate(
       sink.ping()
       lastWrite = t
     }
-    if (firstContentAt === undefined) {
+    if (firstDataAt === undefined) {
       if (t - started > firstMs)
         controller.abort(
           new Timeout(`no first token from ${backend.name} within ${seconds(firstMs)}`),
@@ -251,30 +301,34 @@ async function tryCandidate(
     const transforms = plan.transforms(backend)
     // Events held until the first content block: an error before it may still fail over.
     body = undefined // sent: do not keep 100+ KB alive for the whole stream
-    for await (const part of partsOf(r.res, backend)) {
-      lastActivity = now()
-      for (const p of transforms.length ? applyTransforms(transforms, part) : [part]) {
-        if (p.type === 'usage' && p.usage.promptTokens)
-          input.calibrator.observe(backend.name, promptChars, p.usage.promptTokens)
-        if (p.type === 'error') {
-          // Not pushed to the builder: the caller writes the one `error` event (streaming) or
-          // answers with the status (non-streaming), and the message names the backend.
-          const reason = withoutSecret(p.message, backend.apiKey)
-          const error = new ProxyErrorClass(
-            statusOf(p.errorType),
-            p.errorType,
-            `${backend.name}: ${reason}`,
-          )
-          if (builder.hasContent) return { kind: 'fatal', error, reason }
-          const failover = p.errorType === 'api_error' || p.errorType === 'overloaded_error'
-          return { kind: 'failed', error, reason, failover, markDown: failover }
+    for await (const part of partsOf(r.res, backend, onData)) {
+      try {
+        if (firstDataAt === undefined && isContentPart(part)) firstDataAt = now()
+        for (const p of transforms.length ? applyTransforms(transforms, part) : [part]) {
+          if (p.type === 'usage' && p.usage.promptTokens)
+            input.calibrator.observe(backend.name, promptChars, p.usage.promptTokens)
+          if (p.type === 'error') {
+            // Not pushed to the builder: the caller writes the one `error` event (streaming) or
+            // answers with the status (non-streaming), and the message names the backend.
+            const reason = withoutSecret(p.message, backend.apiKey)
+            const error = new ProxyErrorClass(
+              statusOf(p.errorType),
+              p.errorType,
+              `${backend.name}: ${reason}`,
+            )
+            if (builder.hasContent) return { kind: 'fatal', error, reason }
+            const failover = p.errorType === 'api_error' || p.errorType === 'overloaded_error'
+            return { kind: 'failed', error, reason, failover, markDown: failover }
+          }
+          const events = builder.push(p)
+          if (firstContentAt === undefined && builder.hasContent) {
+            firstContentAt = now()
+            input.metrics?.firstToken?.(backend.name, firstContentAt - exchangeStartedAt)
+          }
+          if (events.length) write(scale(events, backend.contextWindow, config))
         }
-        const events = builder.push(p)
-        if (firstContentAt === undefined && builder.hasContent) {
-          firstContentAt = now()
-          input.metrics?.firstToken?.(backend.name, firstContentAt - exchangeStartedAt)
-        }
-        if (events.length) write(scale(events, backend.contextWindow, config))
+      } catch (err) {
+        throw new InternalFault(err)
       }
     }
     drained = true
@@ -296,6 +350,14 @@ async function tryCandidate(
     return { kind: 'done' }
   } catch (err) {
     if (input.clientSignal.aborted) return { kind: 'aborted' }
+    if (err instanceof InternalFault) {
+      // A fault in anyclaude itself: not the backend's, so it is neither marked down nor
+      // replaced by the next one (which would fail the same way after its own prefill).
+      input.log.error({ id: input.requestId, err: String(err.cause) }, 'internal error')
+      const error = apiError('internal error in anyclaude')
+      if (firstContentAt !== undefined) return { kind: 'fatal', error, reason: error.message }
+      return { kind: 'failed', error, reason: error.message, failover: false, markDown: false }
+    }
     if (controller.signal.reason instanceof Shutdown) {
       const error = new ProxyErrorClass(529, 'overloaded_error', 'anyclaude is shutting down')
       if (firstContentAt !== undefined) return { kind: 'fatal', error, reason: error.message }
@@ -341,7 +403,7 @@ function serialize(
     // UTF-8) that would stay on the heap while the backend pre-fills, for every queued request,
     // and would be allocated where only a full collection frees it (see encode-json.ts).
     body: encodeJson(built.value),
-    maxTokens: built.value.max_tokens as number | undefined,
+    maxTokens: (built.value.max_tokens ?? built.value.max_completion_tokens) as number | undefined,
   }
 }
 

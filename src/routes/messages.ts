@@ -11,6 +11,7 @@ import type { RequestStats } from '../middleware/logger.js'
 import type { AnthropicMessage, StreamEvent } from '../translate/anthropic-types.js'
 import { zeroUsage } from '../translate/anthropic-types.js'
 import { MessageFolder, StreamFault } from '../translate/fold.js'
+import { imageSize, withoutImageData } from '../translate/image-size.js'
 import type { AppEnv } from '../types.js'
 import type { UsageCalibrator } from '../usage-calibration.js'
 import { type ExchangeInput, runExchange, type Sink } from './exchange.js'
@@ -40,7 +41,8 @@ export const messagesHandler = (deps: MessagesRouteDeps) =>
     if (c.var.warnings.length) stats.warnings = [...c.var.warnings]
 
     const headers = Object.fromEntries(c.req.raw.headers)
-    const tokenEstimate = deps.calibrator.estimate('', c.var.bodyBytes)
+    const images = imageSize(request)
+    const tokenEstimate = deps.calibrator.estimate('', withoutImageData(c.var.bodyBytes, images))
     const route = routeRequestFrom(request, headers, tokenEstimate)
     route.hasTools = plan.hasTools
     const { candidates, reason } = selectBackends(route, deps.registry.states(), {
@@ -93,7 +95,8 @@ export const messagesHandler = (deps: MessagesRouteDeps) =>
       metrics: c.var.deps.metrics,
       trace: config.debug >= 3 ? c.var.deps.trace : undefined,
       shutdownSignal: c.var.deps.shutdownSignal,
-      promptBytes: c.var.bodyBytes,
+      promptBytes: withoutImageData(c.var.bodyBytes, images),
+      images,
     }
     const affinityKey = route.sessionKey
       ? `${route.sessionKey}|${route.hasTools ? 'tools' : 'chat'}`
@@ -249,9 +252,11 @@ async function streamResponse(
       return { ok: false as const, error: undefined }
     },
   )
-  void run.finally(() => {
-    if (sink.committed) close()
-  })
+  void run
+    .finally(() => {
+      if (sink.committed) close()
+    })
+    .catch(() => {}) // reported above; an unhandled rejection would end the process
 
   let timer: ReturnType<typeof setTimeout> | undefined
   const early = await Promise.race([

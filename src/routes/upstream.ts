@@ -64,24 +64,47 @@ export async function attempt(input: AttemptInput): Promise<AttemptResult> {
     }
   }
   if (res.ok) return { ok: true, res }
-  const text = withoutSecret(await res.text().catch(() => ''), backend.apiKey)
+  const body = await res.text().catch((err: unknown) => {
+    // A cancel while reading the error body is the client's doing, not the backend's fault.
+    if (input.signal.aborted) throw err
+    return ''
+  })
+  const text = withoutSecret(body, backend.apiKey)
   const error = fromUpstreamStatus(backend.name, res.status, text, input.maxTokens)
   const failover = error.errorType === 'overloaded_error' || error.errorType === 'api_error'
   return { ok: false, failover, reason: `HTTP ${res.status}`, error }
 }
 
 /** Decodes a 2xx answer into parts, whatever it turned out to be. */
-export function partsOf(res: Response, backend: Backend): AsyncIterable<StreamPart> {
+/**
+ * @param onData called with every chunk of bytes read (the watchdog's measure of activity)
+ */
+export function partsOf(
+  res: Response,
+  backend: Backend,
+  onData?: (bytes: Uint8Array) => void,
+): AsyncIterable<StreamPart> {
   const type = res.headers.get('content-type') ?? ''
   // The streaming case (nearly every answer) returns the translator itself: one async-generator
   // layer less per chunk than delegating with `yield*`.
   if (res.body && (type === '' || type.includes('text/event-stream'))) {
-    const events = decodeSse(res.body)
+    const body = res.body as unknown as AsyncIterable<Uint8Array>
+    const events = decodeSse(onData ? tap(body, onData) : body)
     return backend.kind === 'anthropic'
       ? anthropicStreamToParts(events)
       : openAIStreamToParts(events)
   }
   return otherPartsOf(res, backend, type)
+}
+
+async function* tap(
+  body: AsyncIterable<Uint8Array>,
+  onData: (bytes: Uint8Array) => void,
+): AsyncGenerator<Uint8Array> {
+  for await (const bytes of body) {
+    onData(bytes)
+    yield bytes
+  }
 }
 
 async function* otherPartsOf(

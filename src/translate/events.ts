@@ -104,7 +104,9 @@ export class AnthropicEventBuilder {
     if (this.#failed) return []
     const out = this.#close()
     let stop: StopReason
-    if (this.#stopReason) stop = this.#stopReason
+    // A matched stop string does not hide tool calls the answer made (the rescue may find them).
+    if (this.#stopReason && !(this.#stopReason === 'stop_sequence' && this.#toolCalls > 0))
+      stop = this.#stopReason
     else if (this.#droppedTruncated) stop = 'max_tokens'
     else stop = mapFinishReason(this.#finishReason, this.#toolCalls)
     const usage = toAnthropicUsage(this.#usage, {
