@@ -33,3 +33,17 @@ describe('createApp({ middleware })', () => {
     expect(fetch.calls).toHaveLength(1)
   })
 })
+
+describe('a user middleware that reads the body first', () => {
+  it('leaves it readable for the validator', async () => {
+    let seenModel: unknown
+    const peek: MiddlewareHandler = async function peek(c, next) {
+      if (c.req.method === 'POST') seenModel = ((await c.req.json()) as { model: string }).model
+      await next()
+    }
+    const { app } = testApp(() => ({ chunks: textChunks(['hi']) }), {}, { middleware: [peek] })
+    const res = await post(app, simpleRequest({ stream: false }))
+    expect(res.status).toBe(200)
+    expect(seenModel).toBe('claude-sonnet-4-5')
+  })
+})
