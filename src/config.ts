@@ -75,6 +75,8 @@ export const ConfigSchema = z.object({
   /** Tokens kept free between prompt + max_tokens and the context window. */
   contextMargin: z.number().int().nonnegative().default(256),
   shutdownGraceMs: z.number().int().nonnegative().default(10_000),
+  /** While a backend pre-fills, log the elapsed time this often. */
+  progressLogMs: z.number().int().positive().default(5_000),
   probeIntervalMs: z.number().int().positive().default(30_000),
   /** Circuit breaker: how long a failed backend is skipped before a half-open retry. */
   retryDownAfterMs: z.number().int().positive().default(5_000),

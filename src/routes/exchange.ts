@@ -228,7 +228,10 @@ async function tryCandidate(
   let lastProgressLog = started
   const firstMs = config.firstTokenTimeoutMs
   const idleMs = config.idleTimeoutMs
-  const tickMs = Math.max(5, Math.min(config.pingIntervalMs, firstMs / 4, idleMs / 4, 1000))
+  const tickMs = Math.max(
+    5,
+    Math.min(config.pingIntervalMs, config.progressLogMs, firstMs / 4, idleMs / 4, 1000),
+  )
   let lastWrite = now()
   const write = (events: StreamEvent[]) => {
     if (events.length === 0) return
@@ -247,9 +250,10 @@ async function tryCandidate(
         controller.abort(
           new Timeout(`no first token from ${backend.name} within ${seconds(firstMs)}`),
         )
-      else if (t - lastProgressLog >= 5000) {
+      else if (t - lastProgressLog >= config.progressLogMs) {
         lastProgressLog = t
-        input.log.info(
+        // Warn level, so it shows at the default --debug 0: a long prefill must not look hung.
+        input.log.warn(
           {
             id: input.requestId,
             backend: backend.name,

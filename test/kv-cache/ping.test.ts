@@ -53,3 +53,20 @@ describe('ping events during a slow first token', () => {
     expect(msg.stop_reason).toBe('end_turn')
   })
 })
+
+describe('long prefill is visible in the log', () => {
+  it('logs the elapsed time at warn level (shown at the default --debug 0) until the first token', async () => {
+    const { app, log } = testApp(() => ({ headerDelayMs: 400, chunks: textChunks(['ok']) }), {
+      ...fast,
+      progressLogMs: 100,
+    })
+    await (await post(app, simpleRequest())).text()
+    const progress = log.lines.filter((l) => l.msg === 'still processing the prompt')
+    expect(progress.length).toBeGreaterThanOrEqual(2)
+    expect(
+      progress.every(
+        (l) => l.level === 'warn' && l.obj.backend === 'fake' && typeof l.obj.elapsedS === 'number',
+      ),
+    ).toBe(true)
+  })
+})
