@@ -1,9 +1,15 @@
 /** @module metrics-prom: the Prometheus metrics (prom-client), on the Node side. */
-import { Counter, Gauge, Histogram, Registry } from 'prom-client'
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client'
 import type { Metrics, RequestOutcome } from './metrics.js'
 
 export class PromMetrics implements Metrics {
   readonly registry = new Registry()
+
+  constructor() {
+    // Process metrics (RSS, heap, external memory, event-loop lag, handles): what a proxy left
+    // running for hours needs watching for.
+    collectDefaultMetrics({ register: this.registry })
+  }
   readonly #requests = new Counter({
     name: 'anyclaude_requests_total',
     help: 'Requests by route, backend, status and stop reason',

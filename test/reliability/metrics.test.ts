@@ -39,12 +39,15 @@ function parseProm(text: string): { samples: Sample[]; types: Map<string, string
       continue
     }
     if (line.startsWith('# HELP ')) continue
-    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(.*)\})? (-?[0-9.e+-]+|NaN|\+Inf|-Inf)$/.exec(line)
+    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(.*)\})? (-?[0-9.e+-]+|[Nn]a[Nn]|\+Inf|-Inf)$/.exec(
+      line,
+    )
     if (!m) throw new Error(`not an exposition line: ${line}`)
     const labels: Record<string, string> = {}
     for (const [, k, v] of (m[3] ?? '').matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g))
       labels[k!] = v!
-    samples.push({ name: m[1]!, labels, value: Number(m[4]) })
+    // Prometheus parses NaN case-insensitively; prom-client writes `Nan`.
+    samples.push({ name: m[1]!, labels, value: /^nan$/i.test(m[4]!) ? Number.NaN : Number(m[4]) })
   }
   return { samples, types }
 }
@@ -286,5 +289,18 @@ describe('GET /metrics from startServer (backend_up from the probes)', () => {
       await server.close(0)
       await backend.close()
     }
+  })
+})
+
+describe('process metrics', () => {
+  it('GET /metrics also exposes the process: RSS, heap, event-loop lag', async () => {
+    const { PromMetrics } = await import('../../src/metrics-prom.js')
+    const text = (await new PromMetrics().render()).body
+    for (const name of [
+      'process_resident_memory_bytes',
+      'nodejs_heap_size_used_bytes',
+      'nodejs_eventloop_lag_seconds',
+    ])
+      expect(text).toContain(name)
   })
 })
