@@ -7,6 +7,7 @@
 import type { Context, MiddlewareHandler } from 'hono'
 import type { z } from 'zod'
 import { invalidRequest, ProxyError } from '../errors.js'
+import { asciiJson } from './ascii-json.js'
 
 export type ValidateVariables = {
   body: unknown
@@ -22,7 +23,7 @@ export type ValidateOptions<S extends z.ZodType> = {
   maxBytes?: number
 }
 
-const decoder = new TextDecoder('utf-8', { fatal: true })
+const decoder = new TextDecoder()
 
 /**
  * Nesting depth of a JSON text, counted outside strings; stops early past `limit`. Strings are
@@ -96,12 +97,10 @@ async function readBody(
   const bytes = c.req.raw.bodyUsed ? await c.req.arrayBuffer() : await c.req.raw.arrayBuffer()
   if (bytes.byteLength > maxBytes) throw tooLarge()
   c.set('bodyBytes', bytes.byteLength)
-  let text: string
-  try {
-    text = decoder.decode(bytes)
-  } catch {
-    throw invalidRequest('the request body is not valid UTF-8')
-  }
+  // As ASCII with \u escapes: a small one-byte string instead of a 150 KB two-byte one, and
+  // ~170 µs faster to decode and parse (see ascii-json.ts).
+  const text = asciiJson(new Uint8Array(bytes), decoder)
+  if (text === undefined) throw invalidRequest('the request body is not valid UTF-8')
   if (jsonDepth(text, maxDepth) > maxDepth)
     throw invalidRequest(`the request body nests deeper than ${maxDepth} levels`)
   let json: unknown
