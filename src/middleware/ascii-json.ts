@@ -25,7 +25,7 @@ export function asciiJson(bytes: Uint8Array, decoder: TextDecoder): string | und
   const out = new Uint8Array(n * 3)
   out.set(bytes.subarray(0, i))
   let o = i
-  const escape = (unit: number) => {
+  const writeEscape = (unit: number) => {
     out[o++] = 92 // \
     out[o++] = 117 // u
     out[o++] = HEX.charCodeAt((unit >> 12) & 15)
@@ -67,11 +67,11 @@ export function asciiJson(bytes: Uint8Array, decoder: TextDecoder): string | und
     }
     // Overlong forms, UTF-16 surrogates and code points past U+10FFFF are not UTF-8.
     if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return undefined
-    if (cp < 0x10000) escape(cp)
+    if (cp < 0x10000) writeEscape(cp)
     else {
       const v = cp - 0x10000
-      escape(0xd800 | (v >> 10))
-      escape(0xdc00 | (v & 0x3ff))
+      writeEscape(0xd800 | (v >> 10))
+      writeEscape(0xdc00 | (v & 0x3ff))
     }
     i += len
   }
