@@ -19,6 +19,7 @@ const BackendConfigSchema = z.looseObject({
   tools: z.enum(['native', 'rescue', 'none']).optional(),
   textToolFormats: z.array(z.enum(TEXT_TOOL_FORMATS)).optional(),
   thinkTags: z.boolean().optional(),
+  thinkOpen: z.boolean().optional(),
   vision: z.boolean().optional(),
   thinking: z.enum(['chat_template_kwargs', 'reasoning_effort', 'none']).optional(),
   structuredOutput: z.boolean().optional(),

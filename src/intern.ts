@@ -9,6 +9,9 @@
  */
 import type { MessagesRequest } from './schemas/anthropic.js'
 
+/** Tool lists remembered (main agent, sub-agents, side requests). */
+const TOOL_LISTS = 4
+
 /** Strings shorter than this are not worth a lookup. */
 const MIN_LENGTH = 256
 /** Nor are huge ones kept: 1024 entries of at most 64k characters bound the table. */
@@ -60,7 +63,7 @@ function sameTool(a: Tool, b: Tool): boolean {
 export class Interner {
   readonly #strings = new Map<string, string>()
   readonly #schemas = new Map<string, Record<string, unknown>>()
-  #lastTools: NonNullable<MessagesRequest['tools']> | undefined
+  readonly #toolLists: NonNullable<MessagesRequest['tools']>[] = []
   readonly #max: number
 
   /** @param max entries kept per table before it is cleared (a crude bound, never a leak) */
@@ -100,10 +103,12 @@ export class Interner {
       ...(typeof t.description === 'string' ? { description: this.string(t.description) } : {}),
       ...(t.input_schema ? { input_schema: this.schema(t.name, t.input_schema) } : {}),
     }))
-    const last = this.#lastTools
-    if (last && last.length === interned.length && interned.every((t, i) => sameTool(t, last[i]!)))
-      return last
-    this.#lastTools = interned
+    for (const known of this.#toolLists)
+      if (known.length === interned.length && interned.every((t, i) => sameTool(t, known[i]!)))
+        return known
+    // A few lists, not one: Claude Code alternates its main agent's tools with sub-agents' sets.
+    this.#toolLists.unshift(interned)
+    if (this.#toolLists.length > TOOL_LISTS) this.#toolLists.pop()
     return interned
   }
 

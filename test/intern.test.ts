@@ -44,3 +44,16 @@ describe('Interner', () => {
     }
   })
 })
+
+describe('several tool sets', () => {
+  it('keeps sharing when requests alternate between two tool sets (main agent and a sub-agent)', () => {
+    const interner = new Interner()
+    const body = loadClaudeCodeRequests('03-tool-bash')[0]!.body
+    const sub = parse(body)
+    sub.tools = sub.tools!.slice(0, 3)
+    const main1 = interner.request(parse(body))
+    const sub1 = interner.request(parse(sub))
+    expect(interner.request(parse(body)).tools).toBe(main1.tools)
+    expect(interner.request(parse(sub)).tools).toBe(sub1.tools)
+  })
+})

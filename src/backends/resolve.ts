@@ -8,6 +8,7 @@ const SCHEMA_KEYS = [
   'tools',
   'textToolFormats',
   'thinkTags',
+  'thinkOpen',
   'vision',
   'thinking',
   'structuredOutput',

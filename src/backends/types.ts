@@ -33,6 +33,11 @@ export type Backend = {
   textToolFormats: TextToolFormat[]
   /** Split `<think>` markup in content into thinking blocks. */
   thinkTags: boolean
+  /**
+   * The chat template opens `<think>` itself (Qwen3 with thinking on, llama.cpp with
+   * `reasoning_format: none`): the answer starts inside the reasoning and only `</think>` appears.
+   */
+  thinkOpen?: boolean
   vision: boolean
   thinking: ThinkingToggle
   /** Sends `output_config.format` json_schema as `response_format`. */

@@ -66,7 +66,12 @@ export function planUpstream(req: MessagesRequest, options: ToolMappingOptions =
       if (backend.kind === 'anthropic' || (formats.length === 0 && !backend.thinkTags)) return []
       return [
         new TextToolCallRescue(
-          createTextToolCallParser({ formats, toolNames, think: backend.thinkTags }),
+          createTextToolCallParser({
+            formats,
+            toolNames,
+            think: backend.thinkTags,
+            assumeThinkOpen: backend.thinkTags && backend.thinkOpen === true,
+          }),
         ),
       ]
     },

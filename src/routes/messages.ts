@@ -283,7 +283,9 @@ async function streamResponse(
     headers: {
       ...SSE_HEADERS,
       'request-id': c.var.requestId,
-      'x-anyclaude-backend': stats.backend ?? input.candidates[0]?.backend.name ?? '',
+      // The backend answering, or the one being tried when the status went out on pingAfterMs.
+      'x-anyclaude-backend':
+        stats.backend ?? stats.tried?.at(-1) ?? input.candidates[0]?.backend.name ?? '',
     },
   })
 }

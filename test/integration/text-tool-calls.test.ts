@@ -161,3 +161,25 @@ describe('text-format tool calls through the server', () => {
     ])
   })
 })
+
+describe('a template that opens <think> itself (thinkOpen)', () => {
+  it('the answer before </think> streams as thinking, the rest as text', async () => {
+    const pieces = ['The user', ' greets me.', '</th', 'ink>\n\nHello', ' there!']
+    const { app } = testApp(() => ({ chunks: textChunks(pieces) }), {
+      backends: [{ name: 'q', kind: 'llamacpp', url: 'http://q.local/v1', thinkOpen: true }],
+    })
+    const client = new Anthropic({
+      apiKey: 'x',
+      baseURL: 'http://127.0.0.1:8082',
+      maxRetries: 0,
+      fetch: (u: RequestInfo | URL, i?: RequestInit) => Promise.resolve(app.request(String(u), i)),
+    })
+    const msg = await client.messages
+      .stream({ model: 'local', max_tokens: 100, messages: [{ role: 'user', content: 'hi' }] })
+      .finalMessage()
+    expect(msg.content).toEqual([
+      expect.objectContaining({ type: 'thinking', thinking: 'The user greets me.' }),
+      expect.objectContaining({ type: 'text', text: expect.stringMatching(/^\s*Hello there!$/) }),
+    ])
+  })
+})
