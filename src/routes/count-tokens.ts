@@ -4,10 +4,10 @@
  */
 import type { Context } from 'hono'
 import type { BackendRegistry } from '../backends/registry.js'
-import { routeRequestFrom, selectBackends } from '../backends/router.js'
 import { encodeJson } from '../translate/encode-json.js'
 import type { AppEnv } from '../types.js'
 import type { UsageCalibrator } from '../usage-calibration.js'
+import { route } from './route.js'
 
 export type CountTokensDeps = { registry: BackendRegistry; calibrator: UsageCalibrator }
 
@@ -16,19 +16,8 @@ const TOKENIZE_KINDS = new Set(['llamacpp', 'vllm'])
 
 export const countTokensHandler = (deps: CountTokensDeps) =>
   async function countTokens(c: Context<AppEnv>): Promise<Response> {
-    const { config } = c.var
     const request = c.var.request
-    const route = routeRequestFrom(request, Object.fromEntries(c.req.raw.headers), 0)
-    route.hasTools = c.var.upstream.hasTools
-    const { candidates } = selectBackends(route, deps.registry.states(), {
-      mode: config.mode,
-      rules: config.rules,
-      backends: deps.registry.backends,
-      toolOrder: config.toolOrder,
-      chatOrder: config.chatOrder,
-      affinity: deps.registry.affinity,
-      now: c.var.deps.now(),
-    })
+    const { candidates } = route(c, deps.registry, 0)
     const first = candidates[0]
     if (!first) return c.json({ input_tokens: 0 })
     const backend = deps.registry.effective(first.backend, first.url)

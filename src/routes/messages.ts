@@ -5,7 +5,6 @@
  */
 import type { Context } from 'hono'
 import type { BackendRegistry } from '../backends/registry.js'
-import { routeRequestFrom, selectBackends } from '../backends/router.js'
 import { ProxyError, statusOf } from '../errors.js'
 import type { RequestStats } from '../middleware/logger.js'
 import type { AnthropicMessage, StreamEvent } from '../translate/anthropic-types.js'
@@ -15,6 +14,7 @@ import { imageSize, withoutImageData } from '../translate/image-size.js'
 import type { AppEnv } from '../types.js'
 import type { UsageCalibrator } from '../usage-calibration.js'
 import { type ExchangeInput, runExchange, type Sink } from './exchange.js'
+import { route as routeFor } from './route.js'
 
 export type MessagesRouteDeps = { registry: BackendRegistry; calibrator: UsageCalibrator }
 
@@ -40,20 +40,9 @@ export const messagesHandler = (deps: MessagesRouteDeps) =>
     const stats = c.var.stats
     if (c.var.warnings.length) stats.warnings = [...c.var.warnings]
 
-    const headers = Object.fromEntries(c.req.raw.headers)
     const images = imageSize(request)
     const tokenEstimate = deps.calibrator.estimate('', withoutImageData(c.var.bodyBytes, images))
-    const route = routeRequestFrom(request, headers, tokenEstimate)
-    route.hasTools = plan.hasTools
-    const { candidates, reason } = selectBackends(route, deps.registry.states(), {
-      mode: config.mode,
-      rules: config.rules,
-      backends: deps.registry.backends,
-      toolOrder: config.toolOrder,
-      chatOrder: config.chatOrder,
-      affinity: deps.registry.affinity,
-      now: now(),
-    })
+    const { candidates, reason, request: route } = routeFor(c, deps.registry, tokenEstimate)
     stats.reason = reason
     const first = candidates[0]
 
