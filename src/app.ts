@@ -80,7 +80,7 @@ export function createApp(config: Config, deps: AppDeps): Hono<AppEnv> {
     app.use(async function recordMetrics(c, next) {
       const start = now()
       await next()
-      const stats = c.var.stats
+      const stats = c.get('stats')
       const record = () =>
         metrics.request({
           route: c.req.routePath || c.req.path,
@@ -124,15 +124,19 @@ export function createApp(config: Config, deps: AppDeps): Hono<AppEnv> {
 
   app.notFound((c) =>
     c.json(
-      errorBody('not_found_error', `no route for ${c.req.method} ${c.req.path}`, c.var.requestId),
+      errorBody(
+        'not_found_error',
+        `no route for ${c.req.method} ${c.req.path}`,
+        c.get('requestId'),
+      ),
       404,
     ),
   )
   app.onError((err, c) => {
     const e = toProxyError(err)
     if (e.status >= 500 && !(err instanceof ProxyError))
-      deps.log.error({ id: c.var.requestId, err: String(err) }, 'unhandled error')
-    const res = c.json(errorBody(e.errorType, e.message, c.var.requestId), e.status as 400)
+      deps.log.error({ id: c.get('requestId'), err: String(err) }, 'unhandled error')
+    const res = c.json(errorBody(e.errorType, e.message, c.get('requestId')), e.status as 400)
     if (e.shouldRetry !== undefined) res.headers.set('x-should-retry', String(e.shouldRetry))
     return res
   })

@@ -212,7 +212,7 @@ export const traceMiddleware = (
 ): MiddlewareHandler<AppEnv> =>
   async function traceExchange(c, next) {
     if (c.req.method !== 'POST' || c.req.path !== '/v1/messages') return next()
-    const requestId = c.var.requestId
+    const requestId = c.get('requestId')
     // Cached by Hono: the validate middleware reads the same bytes afterwards.
     const raw = new TextDecoder().decode(await c.req.arrayBuffer())
     trace({

@@ -1,5 +1,5 @@
 /**
- * @module middleware/validate: the request body → `c.var.request`, or a precise 400.
+ * @module middleware/validate: the request body → `c.get('request')`, or a precise 400.
  *
  * Hand-rolled around zod instead of `hono/validator` because the errors must be exact: a wrong
  * content type, invalid UTF-8, malformed JSON, nesting too deep, and the failing field by path.

@@ -16,18 +16,18 @@ const TOKENIZE_KINDS = new Set(['llamacpp', 'vllm'])
 
 export const countTokensHandler = (deps: CountTokensDeps) =>
   async function countTokens(c: Context<AppEnv>): Promise<Response> {
-    const request = c.var.request
+    const request = c.get('request')
     const { candidates } = route(c, deps.registry, 0)
     const first = candidates[0]
     if (!first) return c.json({ input_tokens: 0 })
     const backend = deps.registry.effective(first.backend, first.url)
-    const body = c.var.upstream.build(backend, {
+    const body = c.get('upstream').build(backend, {
       model: backend.model ?? request.model,
       stream: false,
       maxTokens: 1,
     }).value
     if (TOKENIZE_KINDS.has(backend.kind)) {
-      const tokens = await tokenize(c.var.deps.fetch, first.url, body, c.req.raw.signal)
+      const tokens = await tokenize(c.get('deps').fetch, first.url, body, c.req.raw.signal)
       if (tokens !== undefined) return c.json({ input_tokens: tokens })
     }
     // Bytes, the unit the calibrator learns in (exchange.ts measures the upstream body's bytes).

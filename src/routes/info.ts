@@ -18,7 +18,7 @@ export function infoRoutes(deps: InfoDeps): Hono<AppEnv> {
   app.get('/health', (c) =>
     c.json({
       ...deps.registry.toHealthJson(),
-      uptimeS: Math.round((c.var.deps.now() - deps.startedAt) / 1000),
+      uptimeS: Math.round((c.get('deps').now() - deps.startedAt) / 1000),
     }),
   )
 
@@ -50,7 +50,7 @@ export function infoRoutes(deps: InfoDeps): Hono<AppEnv> {
   })
 
   app.get('/metrics', async (c) => {
-    const metrics = c.var.deps.metrics
+    const metrics = c.get('deps').metrics
     if (!metrics) return c.text('# metrics are not enabled\n', 200)
     const { contentType, body } = await metrics.render()
     return c.body(body, 200, { 'content-type': contentType })

@@ -33,20 +33,20 @@ const encoder = new TextEncoder()
 
 export const messagesHandler = (deps: MessagesRouteDeps) =>
   async function messages(c: Context<AppEnv>): Promise<Response> {
-    const { config } = c.var
-    const { log, now } = c.var.deps
-    const request = c.var.request
-    const plan = c.var.upstream
-    const stats = c.var.stats
-    if (c.var.warnings.length) stats.warnings = [...c.var.warnings]
+    const config = c.get('config')
+    const { log, now } = c.get('deps')
+    const request = c.get('request')
+    const plan = c.get('upstream')
+    const stats = c.get('stats')
+    if (c.get('warnings').length) stats.warnings = [...c.get('warnings')]
 
     const images = imageSize(request)
-    const tokenEstimate = deps.calibrator.estimate('', withoutImageData(c.var.bodyBytes, images))
+    const tokenEstimate = deps.calibrator.estimate('', withoutImageData(c.get('bodyBytes'), images))
     const { candidates, reason, request: route } = routeFor(c, deps.registry, tokenEstimate)
     stats.reason = reason
     const first = candidates[0]
 
-    const messageId = c.var.deps.generateId('msg_')
+    const messageId = c.get('deps').generateId('msg_')
     const start: AnthropicMessage = {
       id: messageId,
       type: 'message',
@@ -69,22 +69,22 @@ export const messagesHandler = (deps: MessagesRouteDeps) =>
     const input: ExchangeInput = {
       request,
       plan,
-      reframe: c.var.reframe,
+      reframe: c.get('reframe'),
       candidates,
       registry: deps.registry,
       config,
-      fetch: c.var.deps.fetch,
+      fetch: c.get('deps').fetch,
       log,
       calibrator: deps.calibrator,
       clientSignal: client.signal,
-      generateId: c.var.deps.generateId,
+      generateId: c.get('deps').generateId,
       stats,
-      requestId: c.var.requestId,
+      requestId: c.get('requestId'),
       now,
-      metrics: c.var.deps.metrics,
-      trace: config.debug >= 3 ? c.var.deps.trace : undefined,
-      shutdownSignal: c.var.deps.shutdownSignal,
-      promptBytes: withoutImageData(c.var.bodyBytes, images),
+      metrics: c.get('deps').metrics,
+      trace: config.debug >= 3 ? c.get('deps').trace : undefined,
+      shutdownSignal: c.get('deps').shutdownSignal,
+      promptBytes: withoutImageData(c.get('bodyBytes'), images),
       images,
     }
     const affinityKey = route.sessionKey
@@ -142,14 +142,14 @@ async function streamResponse(
   client: AbortController,
   forget: () => void,
 ): Promise<Response> {
-  const { config } = c.var
+  const config = c.get('config')
   let controller!: ReadableStreamDefaultController<Uint8Array>
   let closed = false
   let resolveCommit!: () => void
   const committedP = new Promise<void>((r) => {
     resolveCommit = r
   })
-  const encode = c.var.reframe.encode
+  const encode = c.get('reframe').encode
   // Frames written in one turn of the event loop (all the events of one upstream read) go out as
   // one chunk: one socket write instead of one per event.
   let pending = ''
@@ -163,7 +163,7 @@ async function streamResponse(
       closed = true // the client went away
     }
   }
-  const defer = c.var.deps.defer ?? ((fn: () => void) => setTimeout(fn, 0))
+  const defer = c.get('deps').defer ?? ((fn: () => void) => setTimeout(fn, 0))
   const enqueue = (s: string) => {
     if (closed) return
     if (pending === '') defer(flush)
@@ -271,7 +271,7 @@ async function streamResponse(
     status: 200,
     headers: {
       ...SSE_HEADERS,
-      'request-id': c.var.requestId,
+      'request-id': c.get('requestId'),
       // The backend answering, or the one being tried when the status went out on pingAfterMs.
       'x-anyclaude-backend':
         stats.backend ?? stats.tried?.at(-1) ?? input.candidates[0]?.backend.name ?? '',

@@ -15,13 +15,13 @@ export function route(
   registry: BackendRegistry,
   tokenEstimate: number,
 ): RouteDecision & { request: RouteRequest } {
-  const { config } = c.var
+  const config = c.get('config')
   const request = routeRequestFrom(
-    c.var.request,
+    c.get('request'),
     Object.fromEntries(c.req.raw.headers),
     tokenEstimate,
   )
-  request.hasTools = c.var.upstream.hasTools
+  request.hasTools = c.get('upstream').hasTools
   const decision = selectBackends(request, registry.states(), {
     mode: config.mode,
     rules: config.rules,
@@ -29,7 +29,7 @@ export function route(
     toolOrder: config.toolOrder,
     chatOrder: config.chatOrder,
     affinity: registry.affinity,
-    now: c.var.deps.now(),
+    now: c.get('deps').now(),
   })
   return { ...decision, request }
 }
