@@ -33,6 +33,7 @@ const encoder = new TextEncoder()
 
 export const messagesHandler = (deps: MessagesRouteDeps) =>
   async function messages(c: Context<AppEnv>): Promise<Response> {
+    // c.get(), not c.var: Hono's c.var copies every variable into a new object on each access.
     const config = c.get('config')
     const { log, now } = c.get('deps')
     const request = c.get('request')
