@@ -8,7 +8,7 @@
  * An Agent with timeouts longer than anyclaude's own watchdog: Node's built-in fetch gives up after
  * 300 s without headers, and a local prefill can take longer.
  */
-import { Readable } from 'node:stream'
+import type { Readable } from 'node:stream'
 import { Agent, request } from 'undici'
 import type { Config } from './config.js'
 
@@ -27,7 +27,6 @@ class UpstreamResponse {
   readonly statusText = ''
   readonly headers: Headers
   readonly #body: UndiciBody
-  #webBody: ReadableStream<Uint8Array> | undefined
 
   constructor(status: number, headers: Headers, body: UndiciBody) {
     this.status = status
@@ -40,17 +39,11 @@ class UpstreamResponse {
   }
 
   /**
-   * Async-iterable bytes. It is the undici body itself on the hot path; code that needs a Web
-   * stream (`getReader`, trace tees) gets one converted on first use.
+   * The undici body itself: async-iterable bytes, typed as a Web stream for the Response shape.
+   * It has no `getReader()`; the one caller that needs a Web stream (the trace tee) converts it.
    */
   get body(): ReadableStream<Uint8Array> {
     return this.#body as unknown as ReadableStream<Uint8Array>
-  }
-
-  /** A Web stream over the body, for callers that need `getReader()`. */
-  webBody(): ReadableStream<Uint8Array> {
-    this.#webBody ??= Readable.toWeb(this.#body) as ReadableStream<Uint8Array>
-    return this.#webBody
   }
 
   text(): Promise<string> {

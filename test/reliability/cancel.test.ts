@@ -10,7 +10,7 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { startServer } from '../../src/server.js'
 import { anthropicHeaders, simpleRequest, testApp, testConfig } from '../helpers/app.js'
 import { type FakeCall, textChunks } from '../helpers/fake-openai.js'
-import { eventually, httpBackend, resourceCounts, sleep } from './helpers.js'
+import { backToBaseline, eventually, httpBackend, resourceCounts, sleep } from './helpers.js'
 
 const latencies: Record<string, number> = {}
 afterAll(() => {
@@ -255,12 +255,6 @@ describe('cancellation over real sockets (startServer + a node:http backend)', (
       await backend.close()
     }
     // Back to baseline: no server, socket or timer left behind.
-    await eventually(() => {
-      const after = resourceCounts()
-      for (const key of new Set([...Object.keys(before), ...Object.keys(after)]))
-        expect(after[key] ?? 0, `${key}: ${JSON.stringify({ before, after })}`).toBeLessThanOrEqual(
-          before[key] ?? 0,
-        )
-    }, 3000)
+    await backToBaseline(before)
   })
 })

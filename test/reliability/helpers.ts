@@ -184,3 +184,14 @@ export async function eventually(
     }
   }
 }
+
+/** Waits until no type of active resource (server, socket, timer) outnumbers `before`. */
+export function backToBaseline(before: Record<string, number>, timeoutMs = 3000): Promise<void> {
+  return eventually(() => {
+    const after = resourceCounts()
+    for (const key of new Set([...Object.keys(before), ...Object.keys(after)]))
+      expect(after[key] ?? 0, `${key}: ${JSON.stringify({ before, after })}`).toBeLessThanOrEqual(
+        before[key] ?? 0,
+      )
+  }, timeoutMs)
+}

@@ -10,7 +10,7 @@ import { startServer } from '../../src/server.js'
 import { anthropicHeaders, simpleRequest, testConfig } from '../helpers/app.js'
 import { textChunks } from '../helpers/fake-openai.js'
 import { parseSse } from '../helpers/sse.js'
-import { eventually, httpBackend, resourceCounts } from './helpers.js'
+import { backToBaseline, eventually, httpBackend, resourceCounts } from './helpers.js'
 
 /** A slow backend: one chunk every `everyMs`; `hang` answers nothing at all. */
 async function slowBackend(pieces: number, everyMs: number) {
@@ -139,13 +139,7 @@ describe('graceful shutdown: server.close(graceMs)', () => {
     expect(frames.filter((f) => f.event === 'error')).toHaveLength(1)
     await eventually(() => expect(backend.state.closed).toBe(1)) // the backend stopped generating
     await backend.close()
-    await eventually(() => {
-      const after = resourceCounts()
-      for (const key of new Set([...Object.keys(before), ...Object.keys(after)]))
-        expect(after[key] ?? 0, `${key}: ${JSON.stringify({ before, after })}`).toBeLessThanOrEqual(
-          before[key] ?? 0,
-        )
-    }, 3000)
+    await backToBaseline(before)
   })
 
   it('a request still waiting for its first answer gets a 529 overloaded_error at the end of the grace', async () => {
