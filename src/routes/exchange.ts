@@ -305,34 +305,36 @@ async function tryCandidate(
     const transforms = plan.transforms(backend)
     // Events held until the first content block: an error before it may still fail over.
     body = undefined // sent: do not keep 100+ KB alive for the whole stream
-    for await (const part of partsOf(r.res, backend, onData)) {
-      try {
-        if (firstDataAt === undefined && isContentPart(part)) firstDataAt = now()
-        for (const p of transforms.length ? applyTransforms(transforms, part) : [part]) {
-          if (p.type === 'usage' && p.usage.promptTokens)
-            input.calibrator.observe(backend.name, promptChars, p.usage.promptTokens)
-          if (p.type === 'error') {
-            // Not pushed to the builder: the caller writes the one `error` event (streaming) or
-            // answers with the status (non-streaming), and the message names the backend.
-            const reason = withoutSecret(p.message, backend.apiKey)
-            const error = new ProxyErrorClass(
-              statusOf(p.errorType),
-              p.errorType,
-              `${backend.name}: ${reason}`,
-            )
-            if (builder.hasContent) return { kind: 'fatal', error, reason }
-            const failover = p.errorType === 'api_error' || p.errorType === 'overloaded_error'
-            return { kind: 'failed', error, reason, failover, markDown: failover }
+    for await (const parts of partsOf(r.res, backend, onData)) {
+      for (const part of parts) {
+        try {
+          if (firstDataAt === undefined && isContentPart(part)) firstDataAt = now()
+          for (const p of transforms.length ? applyTransforms(transforms, part) : [part]) {
+            if (p.type === 'usage' && p.usage.promptTokens)
+              input.calibrator.observe(backend.name, promptChars, p.usage.promptTokens)
+            if (p.type === 'error') {
+              // Not pushed to the builder: the caller writes the one `error` event (streaming) or
+              // answers with the status (non-streaming), and the message names the backend.
+              const reason = withoutSecret(p.message, backend.apiKey)
+              const error = new ProxyErrorClass(
+                statusOf(p.errorType),
+                p.errorType,
+                `${backend.name}: ${reason}`,
+              )
+              if (builder.hasContent) return { kind: 'fatal', error, reason }
+              const failover = p.errorType === 'api_error' || p.errorType === 'overloaded_error'
+              return { kind: 'failed', error, reason, failover, markDown: failover }
+            }
+            const events = builder.push(p)
+            if (firstContentAt === undefined && builder.hasContent) {
+              firstContentAt = now()
+              input.metrics?.firstToken?.(backend.name, firstContentAt - exchangeStartedAt)
+            }
+            if (events.length) write(scale(events, backend.contextWindow, config))
           }
-          const events = builder.push(p)
-          if (firstContentAt === undefined && builder.hasContent) {
-            firstContentAt = now()
-            input.metrics?.firstToken?.(backend.name, firstContentAt - exchangeStartedAt)
-          }
-          if (events.length) write(scale(events, backend.contextWindow, config))
+        } catch (err) {
+          throw new InternalFault(err)
         }
-      } catch (err) {
-        throw new InternalFault(err)
       }
     }
     drained = true

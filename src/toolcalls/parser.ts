@@ -114,8 +114,28 @@ export function createTextToolCallParser(options: TextToolCallParserOptions): Te
     if (m.kind === 'think-text' || m.kind === 'think-close') return !sawThink
     return true
   }
-  const unanchored = () => markers.filter((m) => !m.anchored && active(m))
-  const anchoredOnly = () => markers.filter((m) => m.anchored && active(m))
+  // The markers in play change only with `thinkOpenAllowed` and `sawThink`: worked out once per
+  // state, not for every chunk of text.
+  let stateKey = -1
+  let unanchoredNow: Marker[] = []
+  let anchoredNow: Marker[] = []
+  let firstChars = new Set<string | undefined>()
+  const refresh = () => {
+    const key = (thinkOpenAllowed ? 1 : 0) | (sawThink ? 2 : 0)
+    if (key === stateKey) return
+    stateKey = key
+    unanchoredNow = markers.filter((m) => !m.anchored && active(m))
+    anchoredNow = markers.filter((m) => m.anchored && active(m))
+    firstChars = new Set(unanchoredNow.map((m) => m.text[0]))
+  }
+  const unanchored = () => {
+    refresh()
+    return unanchoredNow
+  }
+  const anchoredOnly = () => {
+    refresh()
+    return anchoredNow
+  }
 
   const emit = (type: 'text' | 'reasoning', text: string) => {
     if (text === '') return
@@ -185,7 +205,7 @@ export function createTextToolCallParser(options: TextToolCallParserOptions): Te
       }
     }
     const candidates = unanchored()
-    const firsts = new Set(candidates.map((m) => m.text[0]))
+    const firsts = firstChars
     for (let p = 0; p < s.length; p++) {
       if (!firsts.has(s[p])) continue
       const found = markerAt(s, p, candidates, final)
@@ -278,6 +298,7 @@ export function createTextToolCallParser(options: TextToolCallParserOptions): Te
       else again = false
     }
     if (final && harmony) emitAll(harmony.end())
+    if (out.length === 0) return []
     const pieces = out
     out = []
     return pieces

@@ -7,7 +7,12 @@
  */
 import type { AnthropicErrorType, StopReason } from './anthropic-types.js'
 import type { SseItem } from './sse-decode.js'
-import type { StreamPart, UpstreamUsage } from './stream-parts.js'
+import {
+  decodeParts,
+  type PartDecoder,
+  type StreamPart,
+  type UpstreamUsage,
+} from './stream-parts.js'
 
 type Block = { type: string; id?: string; name?: string; json: string; input?: unknown }
 
@@ -25,34 +30,45 @@ const readUsage = (u: unknown): UpstreamUsage | undefined => {
   }
 }
 
-export async function* anthropicStreamToParts(
-  events: AsyncIterable<SseItem>,
-): AsyncGenerator<StreamPart> {
-  const blocks = new Map<number, Block>()
-  let stopReason: StopReason | undefined
-  let stopSequence: string | undefined
-  let stopped = false
-  for await (const item of events) {
-    if (item.kind !== 'event') continue
+/** Translates one Anthropic event stream, synchronously (see {@link PartDecoder}). */
+export class AnthropicStreamDecoder implements PartDecoder {
+  readonly #blocks = new Map<number, Block>()
+  #stopReason: StopReason | undefined
+  #stopSequence: string | undefined
+  #stopped = false
+  /** `ended`: stop reading, the closing parts follow; `failed`: an error part was the last. */
+  #state: 'open' | 'ended' | 'failed' = 'open'
+
+  get done(): boolean {
+    return this.#state !== 'open'
+  }
+
+  push(item: SseItem, out: StreamPart[]): void {
+    if (this.#state !== 'open' || item.kind !== 'event') return
     let ev: Record<string, unknown>
     try {
       ev = JSON.parse(item.data) as Record<string, unknown>
     } catch {
-      // The body ended inside this event: a cut connection, reported as one below.
-      if (item.unterminated) break
-      yield {
+      // The body ended inside this event: a cut connection, reported as one at the end.
+      if (item.unterminated) {
+        this.#state = 'ended'
+        return
+      }
+      out.push({
         type: 'error',
         errorType: 'api_error',
         message: `invalid JSON in an Anthropic event: ${item.data.slice(0, 200)}`,
-      }
+      })
+      this.#state = 'failed'
       return
     }
+    const blocks = this.#blocks
     const type = item.event ?? (ev.type as string)
     switch (type) {
       case 'message_start': {
         const usage = readUsage((ev.message as Record<string, unknown> | undefined)?.usage)
         if (usage?.promptTokens)
-          yield { type: 'usage', usage: { ...usage, completionTokens: undefined } }
+          out.push({ type: 'usage', usage: { ...usage, completionTokens: undefined } })
         break
       }
       case 'content_block_start': {
@@ -64,7 +80,7 @@ export async function* anthropicStreamToParts(
           block.input = cb.input
         }
         if (cb.type === 'text' && typeof cb.text === 'string' && cb.text)
-          yield { type: 'text-delta', text: cb.text }
+          out.push({ type: 'text-delta', text: cb.text })
         blocks.set(ev.index as number, block)
         break
       }
@@ -72,9 +88,9 @@ export async function* anthropicStreamToParts(
         const d = (ev.delta ?? {}) as Record<string, unknown>
         const block = blocks.get(ev.index as number)
         if (d.type === 'text_delta' && typeof d.text === 'string')
-          yield { type: 'text-delta', text: d.text }
+          out.push({ type: 'text-delta', text: d.text })
         else if (d.type === 'thinking_delta' && typeof d.thinking === 'string')
-          yield { type: 'reasoning-delta', text: d.thinking }
+          out.push({ type: 'reasoning-delta', text: d.thinking })
         else if (d.type === 'input_json_delta' && block && typeof d.partial_json === 'string')
           block.json += d.partial_json
         break
@@ -84,64 +100,74 @@ export async function* anthropicStreamToParts(
         if (block?.type === 'tool_use' && block.name) {
           const hasInput =
             block.input && typeof block.input === 'object' && Object.keys(block.input).length > 0
-          yield {
+          out.push({
             type: 'tool-call',
             ...(block.id ? { id: block.id } : {}),
             name: block.name,
             arguments: block.json || (hasInput ? JSON.stringify(block.input) : '{}'),
-          }
+          })
         }
         blocks.delete(ev.index as number)
         break
       }
       case 'message_delta': {
         const d = (ev.delta ?? {}) as Record<string, unknown>
-        if (typeof d.stop_reason === 'string') stopReason = d.stop_reason as StopReason
-        if (typeof d.stop_sequence === 'string') stopSequence = d.stop_sequence
+        if (typeof d.stop_reason === 'string') this.#stopReason = d.stop_reason as StopReason
+        if (typeof d.stop_sequence === 'string') this.#stopSequence = d.stop_sequence
         const usage = readUsage(ev.usage)
         if (usage) {
           // message_delta may omit input_tokens: keep the message_start count then.
-          yield {
+          out.push({
             type: 'usage',
             usage: {
               completionTokens: usage.completionTokens,
               ...(usage.promptTokens ? usage : {}),
             },
-          }
+          })
         }
         break
       }
       case 'message_stop':
-        stopped = true
+        this.#stopped = true
         break
       case 'error': {
         const err = (ev.error ?? {}) as { type?: AnthropicErrorType; message?: string }
-        yield {
+        out.push({
           type: 'error',
           errorType: err.type ?? 'api_error',
           message: err.message ?? 'backend error',
-        }
-        return
+        })
+        this.#state = 'failed'
+        break
       }
       default:
         break // ping and unknown events
     }
   }
-  if (!stopped) {
-    yield {
-      type: 'error',
-      errorType: 'api_error',
-      message: 'the backend stream ended before message_stop',
+
+  end(out: StreamPart[]): void {
+    if (this.#state === 'failed') return
+    this.#state = 'failed' // nothing more, whatever comes
+    if (!this.#stopped) {
+      out.push({
+        type: 'error',
+        errorType: 'api_error',
+        message: 'the backend stream ended before message_stop',
+      })
+      return
     }
-    return
-  }
-  yield {
-    type: 'finish',
-    finishReason: null,
-    ...(stopReason ? { stopReason } : {}),
-    ...(stopSequence ? { stopSequence } : {}),
+    out.push({
+      type: 'finish',
+      finishReason: null,
+      ...(this.#stopReason ? { stopReason: this.#stopReason } : {}),
+      ...(this.#stopSequence ? { stopSequence: this.#stopSequence } : {}),
+    })
   }
 }
+
+export const anthropicStreamToParts = (
+  events: AsyncIterable<SseItem>,
+): AsyncGenerator<StreamPart> => decodeParts(events, new AnthropicStreamDecoder())
 
 /** A non-streaming Anthropic message from the backend → parts. */
 export function* anthropicMessageToParts(msg: Record<string, unknown>): Generator<StreamPart> {

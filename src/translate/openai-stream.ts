@@ -5,7 +5,7 @@
 
 import { classifyInBandError } from './in-band-error.js'
 import type { SseItem } from './sse-decode.js'
-import type { StreamPart } from './stream-parts.js'
+import { decodeParts, type PartDecoder, type StreamPart } from './stream-parts.js'
 import { ToolCallBuffer, type ToolCallDelta } from './tool-call-buffer.js'
 import { readOpenAIUsage } from './usage.js'
 
@@ -17,111 +17,140 @@ type Delta = {
 }
 
 /**
- * @param events decoded SSE of a `/v1/chat/completions` stream
- * @yields parts in order; ends with `finish` or `error`
+ * Translates one `/v1/chat/completions` stream, synchronously: each decoded SSE event in, the
+ * parts it completes out (no async layer per chunk on the hot path).
  */
-export async function* openAIStreamToParts(
-  events: AsyncIterable<SseItem>,
-): AsyncGenerator<StreamPart> {
-  const tools = new ToolCallBuffer()
-  const leak = new MarkupLeakGuard()
-  let finishReason: string | null = null
-  let stopSequence: string | undefined
-  let sawFinish = false
-  let sawDone = false
+export class OpenAIStreamDecoder implements PartDecoder {
+  readonly #tools = new ToolCallBuffer()
+  readonly #leak = new MarkupLeakGuard()
+  #finishReason: string | null = null
+  #stopSequence: string | undefined
+  #sawFinish = false
+  #sawDone = false
+  /** `ended`: stop reading, the closing parts follow; `failed`: an error part was the last. */
+  #state: 'open' | 'ended' | 'failed' = 'open'
 
-  for await (const item of events) {
+  get done(): boolean {
+    return this.#state !== 'open'
+  }
+
+  push(item: SseItem, out: StreamPart[]): void {
+    if (this.#state !== 'open') return
     if (item.kind === 'error-field') {
-      yield* leak.flush()
-      yield classifyInBandError(item.value)
+      this.#fail(classifyInBandError(item.value), out)
       return
     }
     const data = item.data.trim()
-    if (data === '') continue
+    if (data === '') return
     if (data === '[DONE]') {
-      sawDone = true
-      break
+      this.#sawDone = true
+      this.#state = 'ended'
+      return
     }
     let chunk: Record<string, unknown>
     try {
       chunk = JSON.parse(data) as Record<string, unknown>
     } catch {
-      // The body ended inside this event: a cut connection, reported as one below.
-      if (item.unterminated) break
-      yield* leak.flush()
-      yield {
-        type: 'error',
-        errorType: 'api_error',
-        message: `invalid JSON in a stream chunk: ${data.slice(0, 200)}`,
+      // The body ended inside this event: a cut connection, reported as one at the end.
+      if (item.unterminated) {
+        this.#state = 'ended'
+        return
       }
+      this.#fail(
+        {
+          type: 'error',
+          errorType: 'api_error',
+          message: `invalid JSON in a stream chunk: ${data.slice(0, 200)}`,
+        },
+        out,
+      )
       return
     }
-    if (typeof chunk !== 'object' || chunk === null) continue
+    if (typeof chunk !== 'object' || chunk === null) return
     // llama.cpp, vLLM and SGLang send `data: {"error": ...}` after a 200.
     if (chunk.error) {
-      yield* leak.flush()
-      yield classifyInBandError(chunk.error)
+      this.#fail(classifyInBandError(chunk.error), out)
       return
     }
     const usage = readOpenAIUsage(chunk)
-    if (usage) yield { type: 'usage', usage }
+    if (usage) out.push({ type: 'usage', usage })
 
     const choices = Array.isArray(chunk.choices) ? chunk.choices : []
     const choice = choices[0] as Record<string, unknown> | undefined
-    if (!choice) continue
+    if (!choice) return
     // Some servers put a whole `message` in a stream chunk instead of a delta.
     const delta = (choice.delta ?? choice.message ?? {}) as Delta
     const reasoning = delta.reasoning_content || delta.reasoning
+    const tools = this.#tools
     if (typeof reasoning === 'string' && reasoning !== '') {
-      if (tools.size > 0) yield* tools.drain()
-      yield* leak.flush()
-      yield { type: 'reasoning-delta', text: reasoning }
+      if (tools.size > 0) out.push(...tools.drain())
+      this.#leak.flush(out)
+      out.push({ type: 'reasoning-delta', text: reasoning })
     }
     // vLLM sends `content: null` while its parser buffers markup; OpenAI `""` on role chunks.
     if (typeof delta.content === 'string' && delta.content !== '') {
-      if (tools.size > 0) yield* tools.drain()
-      const text = leak.push(delta.content)
-      if (text) yield { type: 'text-delta', text }
+      if (tools.size > 0) out.push(...tools.drain())
+      const text = this.#leak.push(delta.content)
+      if (text) out.push({ type: 'text-delta', text })
     }
     // MLX-Textgen sends `tool_calls: []` on every chunk: a no-op.
     if (Array.isArray(delta.tool_calls) && delta.tool_calls.length > 0) {
-      const dropped = leak.release()
+      const dropped = this.#leak.release()
       if (dropped.trim())
-        yield {
+        out.push({
           type: 'warning',
           message: `dropped tool-call markup leaked into content: ${JSON.stringify(dropped.slice(0, 80))}`,
-        }
+        })
       for (const tc of delta.tool_calls) tools.add(tc)
     }
     if (typeof choice.finish_reason === 'string' && choice.finish_reason !== '') {
-      finishReason = choice.finish_reason
-      sawFinish = true
+      this.#finishReason = choice.finish_reason
+      this.#sawFinish = true
       // vLLM names the stop string that matched in `stop_reason` (a number is a stop token id).
-      if (finishReason === 'stop' && typeof choice.stop_reason === 'string')
-        stopSequence = choice.stop_reason
+      if (choice.finish_reason === 'stop' && typeof choice.stop_reason === 'string')
+        this.#stopSequence = choice.stop_reason
     }
   }
 
-  yield* leak.flush()
-  if (!sawDone && !sawFinish) {
-    // Neither [DONE] nor a finish_reason: the connection was cut mid-answer.
-    yield {
-      type: 'error',
-      errorType: 'api_error',
-      message: 'the backend stream ended before the answer was complete',
+  end(out: StreamPart[]): void {
+    if (this.#state === 'failed') return
+    this.#state = 'failed' // nothing more, whatever comes
+    this.#leak.flush(out)
+    if (!this.#sawDone && !this.#sawFinish) {
+      // Neither [DONE] nor a finish_reason: the connection was cut mid-answer.
+      out.push({
+        type: 'error',
+        errorType: 'api_error',
+        message: 'the backend stream ended before the answer was complete',
+      })
+      return
     }
-    return
+    const calls = this.#tools.drain(this.#finishReason === 'length')
+    out.push(...calls)
+    // A matched stop sequence is `stop_sequence` unless the answer ended in tool calls.
+    const stopped = this.#stopSequence !== undefined && !calls.some((p) => p.type === 'tool-call')
+    out.push({
+      type: 'finish',
+      finishReason: this.#finishReason,
+      ...(stopped
+        ? { stopReason: 'stop_sequence' as const, stopSequence: this.#stopSequence }
+        : {}),
+    })
   }
-  const calls = tools.drain(finishReason === 'length')
-  yield* calls
-  // A matched stop sequence is `stop_sequence` unless the answer ended in tool calls.
-  const stopped = stopSequence !== undefined && !calls.some((p) => p.type === 'tool-call')
-  yield {
-    type: 'finish',
-    finishReason,
-    ...(stopped ? { stopReason: 'stop_sequence' as const, stopSequence } : {}),
+
+  #fail(error: StreamPart, out: StreamPart[]): void {
+    this.#leak.flush(out)
+    out.push(error)
+    this.#state = 'failed'
   }
 }
+
+/**
+ * @param events decoded SSE of a `/v1/chat/completions` stream
+ * @yields parts in order; ends with `finish` or `error`
+ */
+export const openAIStreamToParts = (events: AsyncIterable<SseItem>): AsyncGenerator<StreamPart> =>
+  decodeParts(events, new OpenAIStreamDecoder())
 
 /** How much content may be held as a possible leak before it is let through as text. */
 const LEAK_LIMIT = 256
@@ -157,9 +186,9 @@ class MarkupLeakGuard {
   }
 
   /** What was held, as text (the stream went on with something else, or ended). */
-  *flush(): Generator<StreamPart> {
+  flush(out: StreamPart[]): void {
     const held = this.release()
-    if (held) yield { type: 'text-delta', text: held }
+    if (held) out.push({ type: 'text-delta', text: held })
   }
 }
 

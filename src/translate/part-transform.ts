@@ -11,6 +11,8 @@ export function applyTransforms(
   transforms: readonly PartTransform[],
   part: StreamPart,
 ): StreamPart[] {
+  // One transform (the text-format rescue) is the common case: no arrays in between.
+  if (transforms.length === 1) return transforms[0]!.push(part)
   let parts = [part]
   for (const t of transforms) {
     const next: StreamPart[] = []

@@ -6,6 +6,7 @@
  * the Anthropic event grammar. One translation, used by streaming and non-streaming alike.
  */
 import type { AnthropicErrorType, StopReason } from './anthropic-types.js'
+import type { SseItem } from './sse-decode.js'
 
 /** Token counts as the backend reported them (prompt includes cached tokens, as in OpenAI). */
 export type UpstreamUsage = {
@@ -42,3 +43,31 @@ export const isContentPart = (p: StreamPart): boolean =>
   (p.type === 'text-delta' && p.text.trim() !== '') ||
   (p.type === 'reasoning-delta' && p.text !== '') ||
   p.type === 'tool-call'
+
+/**
+ * A synchronous stream translator (one per answer): decoded SSE events in, parts out. The request
+ * path drives it chunk by chunk; {@link decodeParts} gives it an async-iterator face.
+ */
+export interface PartDecoder {
+  /** Appends the parts this event completes to `out`. */
+  push(item: SseItem, out: StreamPart[]): void
+  /** The body ended (or {@link done}): appends the closing parts (`finish`, or an `error`). */
+  end(out: StreamPart[]): void
+  /** True once the stream said all it will (`[DONE]`, an error): stop reading. */
+  readonly done: boolean
+}
+
+/** Runs a {@link PartDecoder} over an async stream of events. */
+export async function* decodeParts(
+  events: AsyncIterable<SseItem>,
+  decoder: PartDecoder,
+): AsyncGenerator<StreamPart> {
+  const out: StreamPart[] = []
+  for await (const item of events) {
+    decoder.push(item, out)
+    yield* out.splice(0)
+    if (decoder.done) break
+  }
+  decoder.end(out)
+  yield* out
+}
