@@ -13,6 +13,18 @@
 const HEX = '0123456789abcdef'
 
 /**
+ * Reused between calls (single-threaded, and the text is decoded before returning): a buffer per
+ * request was ~200 KB of external memory that only a garbage collection gives back.
+ */
+let scratch = new Uint8Array(0)
+const scratchOf = (size: number): Uint8Array => {
+  // Keep up to 1 MB; a rare larger request gets its own buffer.
+  if (size > 1 << 20) return new Uint8Array(size)
+  if (scratch.length < size) scratch = new Uint8Array(Math.max(size, 128 * 1024))
+  return scratch
+}
+
+/**
  * @returns ASCII JSON text, or undefined when the bytes are not valid UTF-8 (the caller then
  * reports it precisely with a fatal TextDecoder)
  */
@@ -21,8 +33,10 @@ export function asciiJson(bytes: Uint8Array, decoder: TextDecoder): string | und
   let i = 0
   while (i < n && bytes[i]! < 0x80) i++
   if (i === n) return decoder.decode(bytes) // already ASCII: the common fast path
-  // Worst case: a 2-byte sequence becomes a 6-byte escape.
-  const out = new Uint8Array(n * 3)
+  // A non-ASCII byte grows by at most 2 (2 bytes → a 6-byte escape, 4 → two of them).
+  let extra = 0
+  for (let k = i; k < n; k++) if (bytes[k]! >= 0x80) extra += 2
+  const out = scratchOf(n + extra)
   out.set(bytes.subarray(0, i))
   let o = i
   const writeEscape = (unit: number) => {
