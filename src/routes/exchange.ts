@@ -82,12 +82,15 @@ class InternalFault extends Error {
 
 const TOOL_CALLS = new TextEncoder().encode('"tool_calls":[{')
 
+/** Where the search starts: `_` is rare in a chunk (a quote is in every key). */
+const ANCHOR = TOOL_CALLS.indexOf(0x5f)
+
 /** True when these bytes hold a non-empty OpenAI `tool_calls` delta. */
 function hasToolCallDelta(bytes: Uint8Array): boolean {
-  const first = TOOL_CALLS[0]!
-  for (let i = bytes.indexOf(first); i >= 0; i = bytes.indexOf(first, i + 1)) {
-    let k = 1
-    while (k < TOOL_CALLS.length && bytes[i + k] === TOOL_CALLS[k]) k++
+  for (let i = bytes.indexOf(0x5f, ANCHOR); i >= 0; i = bytes.indexOf(0x5f, i + 1)) {
+    const start = i - ANCHOR
+    let k = 0
+    while (k < TOOL_CALLS.length && bytes[start + k] === TOOL_CALLS[k]) k++
     if (k === TOOL_CALLS.length) return true
   }
   return false
