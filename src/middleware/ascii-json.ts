@@ -25,6 +25,46 @@ const scratchOf = (size: number): Uint8Array => {
 }
 
 /**
+ * Finds non-ASCII bytes four at a time: a byte-by-byte test was most of the cost (~1 ns a byte),
+ * and a Claude Code request has a few hundred non-ASCII characters in 75 KB.
+ */
+class AsciiScanner {
+  readonly #bytes: Uint8Array
+  /** Bytes before the first 4-byte-aligned word. */
+  readonly #head: number
+  readonly #words: Uint32Array
+
+  constructor(bytes: Uint8Array) {
+    this.#bytes = bytes
+    this.#head = Math.min(bytes.length, (4 - (bytes.byteOffset & 3)) & 3)
+    this.#words = new Uint32Array(
+      bytes.buffer,
+      bytes.byteOffset + this.#head,
+      (bytes.length - this.#head) >> 2,
+    )
+  }
+
+  /** The index of the first byte ≥ 0x80 at or after `i`, or the length. */
+  next(i: number): number {
+    const bytes = this.#bytes
+    const n = bytes.length
+    const head = this.#head
+    const words = this.#words
+    while (i < n) {
+      if (i >= head && ((i - head) & 3) === 0) {
+        let w = (i - head) >> 2
+        while (w < words.length && (words[w]! & 0x80808080) === 0) w++
+        i = head + (w << 2)
+        if (i >= n) return n
+      }
+      if (bytes[i]! >= 0x80) return i
+      i++
+    }
+    return n
+  }
+}
+
+/**
  * The UTF-8 sequence of `len` bytes at `bytes[i]` as `\uXXXX` escapes at `out[o]` (a surrogate
  * pair past U+FFFF). Out of the main loop, which then stays small enough to optimise well.
  * @returns the offset after the escapes, or -1 when the bytes are not UTF-8
@@ -79,24 +119,24 @@ function writeEscape(out: Uint8Array, o: number, unit: number): number {
  */
 export function asciiJson(bytes: Uint8Array, decoder: TextDecoder): string | undefined {
   const n = bytes.length
-  let i = 0
-  while (i < n && bytes[i]! < 0x80) i++
+  const scan = new AsciiScanner(bytes)
+  let i = scan.next(0)
   if (i === n) return decoder.decode(bytes) // already ASCII: the common fast path
   // A non-ASCII byte grows by at most 2 (2 bytes → a 6-byte escape, 4 → two of them).
   const out = scratchOf(n * 3)
   out.set(bytes.subarray(0, i))
-  // `o` stays a local (a closure writing it made it a context slot: 2x slower per byte).
   let o = i
-  for (; i < n; i++) {
+  while (i < n) {
     const b = bytes[i]!
-    // Byte by byte: faster than a subarray and set() per ASCII run.
-    if (b < 0x80) out[o++] = b
-    else {
-      const len = b < 0xe0 ? 2 : b < 0xf0 ? 3 : 4
-      o = escapeSequence(bytes, i, len, out, o)
-      if (o < 0) return undefined
-      i += len - 1
-    }
+    const len = b < 0xe0 ? 2 : b < 0xf0 ? 3 : 4
+    o = escapeSequence(bytes, i, len, out, o)
+    if (o < 0) return undefined
+    i += len
+    // The ASCII run up to the next non-ASCII byte, copied at once.
+    const end = scan.next(i)
+    out.set(bytes.subarray(i, end), o)
+    o += end - i
+    i = end
   }
   return decoder.decode(out.subarray(0, o))
 }

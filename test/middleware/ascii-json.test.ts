@@ -26,6 +26,24 @@ describe('asciiJson', () => {
     )
   })
 
+  it('reads bytes that start anywhere in their buffer (the scan goes four bytes at a time)', () => {
+    fc.assert(
+      fc.property(
+        fc.string({ unit: 'binary', maxLength: 40 }),
+        fc.nat({ max: 7 }),
+        fc.nat({ max: 7 }),
+        (s, before, after) => {
+          const json = enc.encode(JSON.stringify({ s, pad: 'x'.repeat(before + after) }))
+          const buffer = new Uint8Array(before + json.length + after).fill(0xff)
+          buffer.set(json, before)
+          const view = buffer.subarray(before, before + json.length)
+          expect(JSON.parse(asciiJson(view, dec)!)).toEqual({ s, pad: 'x'.repeat(before + after) })
+        },
+      ),
+      { numRuns: 1000, seed: 11 },
+    )
+  })
+
   it('refuses exactly what a fatal decoder refuses (property over random bytes)', () => {
     const fatal = new TextDecoder('utf-8', { fatal: true })
     fc.assert(
