@@ -13,16 +13,17 @@ const utf8 = new TextEncoder()
 /** Reused between calls (single-threaded): the pieces are encoded into it, then copied once. */
 let scratch = new Uint8Array(256 * 1024)
 
-/** Arrays marked {@link reuseEncoding}, and the bytes they encode to. */
-const reusable = new WeakSet<readonly unknown[]>()
-const frozen = new WeakMap<readonly unknown[], Uint8Array>()
+/** Values marked {@link reuseEncoding}, and the bytes they encode to. */
+const reusable = new WeakSet<object>()
+const frozen = new WeakMap<object, Uint8Array>()
 
 /**
- * Marks an array that is never mutated and sent again and again (the translated tools): its
- * bytes are kept and reused while the array lives.
+ * Marks a value that is never mutated and sent again and again (the translated tools, the system
+ * message): its bytes are kept and reused while it lives. Counts as a top-level array, or as an
+ * element of one.
  */
-export function reuseEncoding(array: readonly unknown[]): void {
-  reusable.add(array)
+export function reuseEncoding(value: object): void {
+  reusable.add(value)
 }
 
 /** Top-level arrays (messages, tools) are written one element at a time. */
@@ -58,8 +59,17 @@ export function encodeJson(value: Record<string, unknown>): Uint8Array<ArrayBuff
         const start = offset
         push('[')
         for (let i = 0; i < v.length; i++) {
-          const item = JSON.stringify(v[i])
-          push(i === 0 ? (item ?? 'null') : `,${item ?? 'null'}`)
+          if (i > 0) push(',')
+          const element: unknown = v[i]
+          const known = typeof element === 'object' && element !== null && frozen.get(element)
+          if (known) {
+            pushBytes(known)
+            continue
+          }
+          const at = offset
+          push(JSON.stringify(element) ?? 'null')
+          if (typeof element === 'object' && element !== null && reusable.has(element))
+            frozen.set(element, scratch.slice(at, offset))
         }
         push(']')
         if (reusable.has(v)) frozen.set(v, scratch.slice(start, offset))

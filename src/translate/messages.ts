@@ -19,9 +19,11 @@ import type {
   OpenAIAssistantMessage,
   OpenAIContentPart,
   OpenAIMessage,
+  OpenAISystemMessage,
   OpenAIToolCall,
   Translated,
 } from './openai-request-types.js'
+import { reuseEncoding } from './encode-json.js'
 import { createToolIdMapper } from './tool-ids.js'
 
 export const NO_RESULT = '(no result)'
@@ -38,10 +40,29 @@ const blocksOf = (content: MessagesRequest['messages'][number]['content']): AnyB
 const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v)
 
-/** Claude Code joins system blocks with a blank line; so do we. */
-export function systemText(system: MessagesRequest['system']): string {
-  if (typeof system === 'string') return system
-  return (system ?? []).flatMap((b) => (typeof b.text === 'string' ? [b.text] : [])).join('\n\n')
+/** The last system message built, and the block texts it came from. */
+let lastSystem: { texts: string[]; message: OpenAISystemMessage } | undefined
+
+/**
+ * The system message (Claude Code joins system blocks with a blank line; so do we), the same
+ * object while the system prompt stays the same (interned texts
+ * compare by identity): a 15 KB prompt is joined once, and its JSON bytes are encoded once
+ * (see {@link reuseEncoding}). Never mutated afterwards.
+ */
+function systemMessage(system: MessagesRequest['system']): OpenAISystemMessage | undefined {
+  const texts =
+    typeof system === 'string'
+      ? [system]
+      : (system ?? []).flatMap((b) => (typeof b.text === 'string' ? [b.text] : []))
+  const last = lastSystem
+  if (last && last.texts.length === texts.length && last.texts.every((t, i) => t === texts[i]))
+    return last.message
+  const content = texts.join('\n\n')
+  if (content === '') return undefined
+  const message: OpenAISystemMessage = { role: 'system', content }
+  reuseEncoding(message)
+  lastSystem = { texts, message }
+  return message
 }
 
 function toolInput(block: AnyBlock, warnings: string[]): Record<string, unknown> {
@@ -165,8 +186,8 @@ export function toOpenAIMessages(
     mapId: createToolIdMapper(backend.shortToolIds),
     out: [],
   }
-  const system = systemText(req.system)
-  if (system !== '') ctx.out.push({ role: 'system', content: system })
+  const system = systemMessage(req.system)
+  if (system) ctx.out.push(system)
   let calls: string[] = []
   req.messages.forEach((m, i) => {
     const blocks = blocksOf(m.content)

@@ -70,4 +70,20 @@ describe('reused encodings', () => {
       reference({ model: 'm', tools, messages: [{ role: 'user', content: 'b' }] }),
     )
   })
+
+  it('an element marked reusable is encoded once, wherever it sits in an array', async () => {
+    const { reuseEncoding } = await import('../../src/translate/encode-json.js')
+    const system = { role: 'system', content: 'You are — a “helper”.\n' }
+    reuseEncoding(system)
+    const bodies = [
+      { model: 'm', messages: [system, { role: 'user', content: 'a' }] },
+      { model: 'm', messages: [{ role: 'user', content: 'b' }, system, system] },
+    ]
+    for (const body of bodies) expect(encodeJson(body)).toEqual(reference(body))
+    // The bytes come from the cache: a change the contract forbids does not show.
+    system.content = 'changed'
+    const after = new TextDecoder().decode(encodeJson({ model: 'm', messages: [system] }))
+    expect(after).toContain('You are')
+    expect(after).not.toContain('changed')
+  })
 })

@@ -40,6 +40,18 @@ describe('system', () => {
     expect(value[0]).toEqual({ role: 'system', content: 'A\n\nB' })
   })
 
+  it('is the same object while the system prompt stays the same, a new one when it changes', () => {
+    const a = 'A'.repeat(100)
+    const first = convert([{ role: 'user', content: 'hi' }], {}, [{ type: 'text', text: a }])
+    const again = convert([{ role: 'user', content: 'next' }], {}, [{ type: 'text', text: a }])
+    expect(again.value[0]).toBe(first.value[0])
+    const other = convert([{ role: 'user', content: 'hi' }], {}, [{ type: 'text', text: 'B' }])
+    expect(other.value[0]).not.toBe(first.value[0])
+    expect(other.value[0]).toEqual({ role: 'system', content: 'B' })
+    const none = convert([{ role: 'user', content: 'hi' }], {}, [])
+    expect(none.value).toEqual([{ role: 'user', content: 'hi' }])
+  })
+
   it('is omitted when empty', () => {
     expect(convert([{ role: 'user', content: 'hi' }]).value).toEqual([
       { role: 'user', content: 'hi' },
