@@ -8,6 +8,7 @@
  */
 import type { Backend } from '../backends/types.js'
 import type { MessagesRequest } from '../schemas/anthropic.js'
+import { reuseEncoding } from './encode-json.js'
 import {
   type AnyBlock,
   blockToParts,
@@ -23,7 +24,6 @@ import type {
   OpenAIToolCall,
   Translated,
 } from './openai-request-types.js'
-import { reuseEncoding } from './encode-json.js'
 import { createToolIdMapper } from './tool-ids.js'
 
 export const NO_RESULT = '(no result)'

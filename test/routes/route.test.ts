@@ -17,7 +17,7 @@ const send = (app: ReturnType<typeof testApp>['app'], headers: Record<string, st
 
 describe('header rules', () => {
   it('a rule on a request header routes by it, whatever the case of either name', async () => {
-    const { app, fetch } = testApp(() => ({ chunks: textChunks('hi') }), {
+    const { app, fetch } = testApp(() => ({ chunks: textChunks(['hi']) }), {
       backends,
       rules: [{ backend: 'b', header: { 'X-Route': 'studio' } }],
     })
@@ -32,7 +32,7 @@ describe('header rules', () => {
   })
 
   it('`*` matches any value of a present header', async () => {
-    const { app } = testApp(() => ({ chunks: textChunks('hi') }), {
+    const { app } = testApp(() => ({ chunks: textChunks(['hi']) }), {
       backends,
       rules: [{ backend: 'b', header: { 'x-route': '*' } }],
     })
