@@ -154,6 +154,7 @@ async function streamResponse(
   // Frames written in one turn of the event loop (all the events of one upstream read) go out as
   // one chunk: one socket write instead of one per event.
   let pending = ''
+  let wroteContent = false
   const flush = () => {
     const s = pending
     pending = ''
@@ -180,6 +181,12 @@ async function streamResponse(
     },
     write(events: StreamEvent[]) {
       enqueue(encode(events))
+      // The first write of the answer goes out at once (the time to first token); later ones
+      // are batched per turn of the event loop.
+      if (!wroteContent) {
+        wroteContent = true
+        flush()
+      }
     },
     ping() {
       enqueue(encode([{ type: 'ping' }]))

@@ -15,7 +15,7 @@ import { AnthropicStreamDecoder, anthropicMessageToParts } from '../translate/an
 import { openAIResponseToParts } from '../translate/openai-response.js'
 import { OpenAIStreamDecoder } from '../translate/openai-stream.js'
 import { SseDecoder } from '../translate/sse-decode.js'
-import type { PartDecoder, StreamPart } from '../translate/stream-parts.js'
+import { isContentPart, type PartDecoder, type StreamPart } from '../translate/stream-parts.js'
 
 export type AttemptResult =
   | { ok: true; res: Response }
@@ -105,10 +105,18 @@ async function* streamParts(
 ): AsyncGenerator<StreamPart[]> {
   const sse = new SseDecoder()
   let out: StreamPart[] = []
+  // Until the first content, parts go on event by event: the first read often holds a dozen
+  // chunks, and the first token should not wait for the rest of them to be decoded.
+  let eager = true
   for await (const bytes of body) {
     onData?.(bytes)
     for (const item of sse.feed(bytes)) {
       decoder.push(item, out)
+      if (eager && out.length > 0) {
+        if (out.some(isContentPart)) eager = false
+        yield out
+        out = []
+      }
       if (decoder.done) break
     }
     if (out.length > 0) {
