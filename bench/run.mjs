@@ -15,7 +15,8 @@
  * BENCH_TOKENS (text tokens per answer, 256), BENCH_LONG (0 skips the long-session step),
  * BENCH_PIN (0/1; default on with 2+ cores: anyclaude on the last core, the rest on the others),
  * BENCH_DIST (another build of anyclaude to measure, e.g. a patched copy; default dist/),
- * BENCH_NODE_FLAGS (flags for anyclaude's node only, e.g. "--max-semi-space-size=8").
+ * BENCH_NODE_FLAGS (flags for anyclaude's node instead of the ones it ships with, src/node-flags.ts;
+ * " " for V8's defaults).
  * bench/LATEST.md is rewritten only by a default run (BENCH_WRITE_LATEST=1 forces it,
  * BENCH_NO_LATEST=1 prevents it); every run's full JSON goes to bench/results/<time>.json.
  *
@@ -24,7 +25,7 @@
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { cpus, tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { fileURLToPath, pathToFileURL } from 'node:url'
 import { answerText, toolCallFor } from './lib/answer.mjs'
 import { callersOf, formatProfile, summarizeProfile } from './lib/cpuprofile.mjs'
 import { runStep } from './lib/load.mjs'
@@ -59,6 +60,11 @@ const LONG = process.env.BENCH_LONG !== '0'
 const PIN = process.env.BENCH_PIN === undefined ? undefined : process.env.BENCH_PIN === '1'
 
 const DIST = process.env.BENCH_DIST ? resolve(process.env.BENCH_DIST) : join(root, 'dist')
+/** The V8 flags anyclaude runs with (an older build in BENCH_DIST may have none). */
+const NODE_FLAGS = await import(pathToFileURL(join(DIST, 'node-flags.js')).href).then(
+  (m) => m.NODE_FLAGS,
+  () => [],
+)
 
 const log = (line) => process.stderr.write(`${line}\n`)
 
@@ -71,7 +77,10 @@ for (const sig of ['SIGINT', 'SIGTERM'])
 
 /** Starts the fake backend and anyclaude; returns what the steps need. */
 async function startAll({ nodeFlags = [] } = {}) {
-  nodeFlags = [...(process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean), ...nodeFlags]
+  // The flags anyclaude's own command line and `npm start` use, unless BENCH_NODE_FLAGS says
+  // otherwise (BENCH_NODE_FLAGS=' ' for V8's defaults).
+  const flags = process.env.BENCH_NODE_FLAGS ?? NODE_FLAGS.join(' ')
+  nodeFlags = [...flags.split(' ').filter(Boolean), ...nodeFlags]
   const pin = pinning(PIN)
   if (pin.on) pinSelf(pin.harness)
   const fake = await startNode(
@@ -220,7 +229,7 @@ async function standard() {
       concurrency: CONCURRENCY,
       tokens: TOKENS,
       dist: DIST,
-      nodeFlags: process.env.BENCH_NODE_FLAGS ?? '',
+      nodeFlags: process.env.BENCH_NODE_FLAGS ?? NODE_FLAGS.join(' '),
     },
     request: {
       source: env.requests.source,
