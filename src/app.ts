@@ -110,13 +110,21 @@ export function createApp(config: Config, deps: AppDeps): Hono<AppEnv> {
   ] as const
   app.post(
     '/v1/messages',
-    validate({ schema: MessagesRequestSchema, maxBytes: config.bodyLimit }),
+    validate({
+      schema: MessagesRequestSchema,
+      maxBytes: config.bodyLimit,
+      reuse: ['tools', 'system'],
+    }),
     ...translate,
     messagesHandler({ registry, calibrator }),
   )
   app.post(
     '/v1/messages/count_tokens',
-    validate({ schema: CountTokensRequestSchema, maxBytes: config.bodyLimit }),
+    validate({
+      schema: CountTokensRequestSchema,
+      maxBytes: config.bodyLimit,
+      reuse: ['tools', 'system'],
+    }),
     ...translate,
     countTokensHandler({ registry, calibrator }),
   )

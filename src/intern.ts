@@ -50,6 +50,7 @@ type Tool = NonNullable<MessagesRequest['tools']>[number]
 
 /** Same tool: interned description and schema by identity, any other field by value. */
 function sameTool(a: Tool, b: Tool): boolean {
+  if (a === b) return true
   const ka = Object.keys(a)
   if (ka.length !== Object.keys(b).length) return false
   for (const k of ka) {
@@ -64,6 +65,8 @@ export class Interner {
   readonly #strings = new Map<string, string>()
   readonly #schemas = new Map<string, Record<string, unknown>>()
   readonly #toolLists: NonNullable<MessagesRequest['tools']>[] = []
+  /** A parsed tool → its interned copy (the same parsed tool comes back when its text repeats). */
+  readonly #byTool = new WeakMap<Tool, Tool>()
   readonly #max: number
 
   /** @param max entries kept per table before it is cleared (a crude bound, never a leak) */
@@ -98,11 +101,18 @@ export class Interner {
    * translated and serialised tools can be cached by identity (tools.ts, encode-json.ts).
    */
   tools(list: NonNullable<MessagesRequest['tools']>): NonNullable<MessagesRequest['tools']> {
-    const interned = list.map((t) => ({
-      ...t,
-      ...(typeof t.description === 'string' ? { description: this.string(t.description) } : {}),
-      ...(t.input_schema ? { input_schema: this.schema(t.name, t.input_schema) } : {}),
-    }))
+    const interned = list.map((t) => {
+      // The same parsed tool again (validate reuses tools whose text repeats): its interned copy.
+      const known = this.#byTool.get(t)
+      if (known) return known
+      const copy = {
+        ...t,
+        ...(typeof t.description === 'string' ? { description: this.string(t.description) } : {}),
+        ...(t.input_schema ? { input_schema: this.schema(t.name, t.input_schema) } : {}),
+      }
+      this.#byTool.set(t, copy)
+      return copy
+    })
     for (const known of this.#toolLists)
       if (known.length === interned.length && interned.every((t, i) => sameTool(t, known[i]!)))
         return known

@@ -16,6 +16,18 @@ describe('Interner', () => {
     expect(JSON.stringify(first.tools)).toBe(JSON.stringify(a!.tools))
   })
 
+  it('the same parsed tools again (reused by validate) map to the shared list without comparing', () => {
+    const interner = new Interner()
+    const [a] = loadClaudeCodeRequests('03-tool-bash').map((r) => r.body)
+    const raw = parse(a!)
+    const first = interner.request(raw)
+    // A new array of the same tool objects, as normalize hands on.
+    const again = interner.request({ ...raw, tools: [...raw.tools!] })
+    expect(again.tools).toBe(first.tools)
+    expect(again.tools![0]).toBe(first.tools![0])
+    expect(JSON.stringify(again.tools)).toBe(JSON.stringify(a!.tools))
+  })
+
   it('never shares when anything in a tool differs', () => {
     const interner = new Interner()
     const body = loadClaudeCodeRequests('03-tool-bash')[0]!.body

@@ -1,0 +1,71 @@
+import fc from 'fast-check'
+import { describe, expect, it } from 'vitest'
+import { scanJson } from '../../src/middleware/json-scan.js'
+
+/** Nesting depth by walking the parsed value (the reference). */
+const depthOf = (v: unknown): number =>
+  typeof v === 'object' && v !== null
+    ? 1 + Math.max(0, ...Object.values(v as Record<string, unknown>).map(depthOf))
+    : 0
+
+describe('scanJson', () => {
+  it('measures the nesting depth of any JSON, compact or indented (property)', () => {
+    fc.assert(
+      fc.property(fc.jsonValue(), fc.boolean(), (v, pretty) => {
+        const text = pretty ? JSON.stringify(v, null, 2) : JSON.stringify(v)
+        expect(scanJson(text, 1000).depth).toBe(depthOf(v))
+      }),
+      { numRuns: 1000, seed: 3 },
+    )
+  })
+
+  it('stops counting past the limit', () => {
+    const deep = `${'['.repeat(50)}${']'.repeat(50)}`
+    expect(scanJson(deep, 10).depth).toBe(11)
+  })
+
+  it('locates a top-level value exactly, wherever the key stands (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.dictionary(fc.string(), fc.jsonValue(), { maxKeys: 5 }),
+        fc.jsonValue(),
+        fc.nat(),
+        fc.boolean(),
+        (rest, tools, at, pretty) => {
+          const entries = Object.entries(rest).filter(([k]) => k !== 'tools')
+          entries.splice(at % (entries.length + 1), 0, ['tools', tools])
+          const object = Object.fromEntries(entries)
+          const text = pretty ? JSON.stringify(object, null, 2) : JSON.stringify(object)
+          const range = scanJson(text, 1000, ['tools']).values.get('tools')
+          const escaped = Object.keys(object).some((k) => JSON.stringify(k).includes('\\'))
+          if (escaped) expect(range).toBeUndefined()
+          else {
+            expect(range).toBeDefined()
+            const [start, end] = range!
+            expect(JSON.parse(text.slice(start, end))).toEqual(JSON.parse(JSON.stringify(tools)))
+            // Replacing exactly that text replaces exactly that value.
+            const spliced = JSON.parse(`${text.slice(0, start)}null${text.slice(end)}`)
+            expect(Object.keys(spliced)).toEqual(Object.keys(object))
+            expect(spliced.tools).toBeNull()
+          }
+        },
+      ),
+      { numRuns: 1000, seed: 4 },
+    )
+  })
+
+  it('does not take a nested key, a key in a string, or an array root for a top-level key', () => {
+    const nested = JSON.stringify({ messages: [{ tools: [1] }], note: '"tools": [2]' })
+    expect(scanJson(nested, 100, ['tools']).values.size).toBe(0)
+    expect(scanJson(JSON.stringify([{ tools: 1 }]), 100, ['tools']).values.size).toBe(0)
+  })
+
+  it('locates nothing for a key given twice, or when any top-level key is escaped', () => {
+    expect(scanJson('{"tools":[1],"x":0,"tools":[2]}', 100, ['tools']).values.size).toBe(0)
+    // "tool\u0073" is "tools" to JSON.parse: it could be a second spelling of the same key.
+    expect(scanJson('{"tools":[1],"tool\\u0073":[2]}', 100, ['tools']).values.size).toBe(0)
+    expect(scanJson('{"tools":[1],"tools2":[2]}', 100, ['tools']).values.get('tools')).toEqual([
+      9, 12,
+    ])
+  })
+})

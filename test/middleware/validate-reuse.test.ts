@@ -1,0 +1,122 @@
+/** validate({ reuse }): a top-level value whose JSON text repeats is taken from a recent request. */
+import fc from 'fast-check'
+import { Hono } from 'hono'
+import { describe, expect, it } from 'vitest'
+import { validate } from '../../src/middleware/validate.js'
+import { MessagesRequestSchema } from '../../src/schemas/anthropic.js'
+import type { AppEnv } from '../../src/types.js'
+import { onError, postJson } from '../helpers/middleware.js'
+
+const tool = (name: string) => ({
+  name,
+  description: `Runs ${name} — with “quotes”.`,
+  input_schema: { type: 'object', properties: { x: { type: 'string' } } },
+})
+const request = (over: Record<string, unknown> = {}) => ({
+  model: 'claude-sonnet-4-5',
+  max_tokens: 100,
+  messages: [{ role: 'user', content: 'hi' }],
+  tools: [tool('Bash'), tool('Read')],
+  ...over,
+})
+
+/** An app that records the body each request validated to. */
+function reuseApp() {
+  const bodies: Record<string, unknown>[] = []
+  const app = new Hono<AppEnv>()
+  app.post('/v1/messages', validate({ schema: MessagesRequestSchema, reuse: ['tools'] }), (c) => {
+    bodies.push(c.get('body') as Record<string, unknown>)
+    return c.json({ ok: true })
+  })
+  app.onError(onError)
+  const send = (body: unknown) => app.request('/v1/messages', postJson(body))
+  return { bodies, send }
+}
+
+const message = async (res: Response) =>
+  ((await res.json()) as { error: { message: string } }).error.message
+
+describe('validate: reused values', () => {
+  it('takes the same tools text from the last request: the same value, in the same place', async () => {
+    const { bodies, send } = reuseApp()
+    expect((await send(request())).status).toBe(200)
+    expect((await send(request({ messages: [{ role: 'user', content: 'next' }] }))).status).toBe(
+      200,
+    )
+    expect(bodies[1]!.tools).toBe(bodies[0]!.tools)
+    expect(bodies[1]).toEqual(request({ messages: [{ role: 'user', content: 'next' }] }))
+    expect(Object.keys(bodies[1]!)).toEqual(Object.keys(request()))
+  })
+
+  it('parses tools anew when their text differs by one character', async () => {
+    const { bodies, send } = reuseApp()
+    await send(request())
+    await send(request({ tools: [tool('Bash'), tool('Reed')] }))
+    expect(bodies[1]!.tools).not.toBe(bodies[0]!.tools)
+    expect(bodies[1]!.tools).toEqual([tool('Bash'), tool('Reed')])
+  })
+
+  it('never remembers tools that failed validation', async () => {
+    const { send } = reuseApp()
+    const bad = request({ tools: [{ name: 'Bash', input_schema: 'nope' }] })
+    expect((await send(bad)).status).toBe(400)
+    const res = await send(bad)
+    expect(res.status).toBe(400)
+    expect(await message(res)).toMatch(/^tools\.0\.input_schema/)
+  })
+
+  it('with reused tools, an error elsewhere is still reported by its path', async () => {
+    const { send } = reuseApp()
+    await send(request())
+    const res = await send(request({ messages: [{ role: 'bot', content: 'hi' }] }))
+    expect(res.status).toBe(400)
+    expect(await message(res)).toMatch(/^messages\.0\.role/)
+  })
+
+  it('malformed JSON around a known tools text is a 400 with the parser’s message', async () => {
+    const { send } = reuseApp()
+    await send(request())
+    const text = JSON.stringify(request())
+    const broken = `${text.slice(0, -1)},}`
+    const res = await send(broken)
+    expect(res.status).toBe(400)
+    expect(await message(res)).toMatch(/^malformed JSON in the request body/)
+  })
+
+  it('tools given twice: the last one counts, as JSON.parse has it', async () => {
+    const { bodies, send } = reuseApp()
+    await send(request())
+    const text = JSON.stringify(request())
+    const second = JSON.stringify([tool('Grep')])
+    const twice = `${text.slice(0, -1)},"tools":${second}}`
+    expect((await send(twice)).status).toBe(200)
+    expect(bodies[1]!.tools).toEqual([tool('Grep')])
+  })
+
+  it('gives exactly what JSON.parse gives, for any mix of repeated and new tools (property)', async () => {
+    const { bodies, send } = reuseApp()
+    const pool = [[tool('A')], [tool('A'), tool('B')], [tool('C')], [tool('D')], [tool('E')]]
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.record({ pick: fc.nat({ max: 4 }), text: fc.string(), pretty: fc.boolean() }), {
+          minLength: 1,
+          maxLength: 12,
+        }),
+        async (steps) => {
+          for (const { pick, text, pretty } of steps) {
+            const body = request({
+              messages: [{ role: 'user', content: text || 'x' }],
+              tools: pool[pick],
+            })
+            const raw = pretty ? JSON.stringify(body, null, 1) : JSON.stringify(body)
+            expect((await send(raw)).status).toBe(200)
+            const got = bodies.at(-1)!
+            expect(got).toEqual(JSON.parse(raw))
+            expect(Object.keys(got)).toEqual(Object.keys(body))
+          }
+        },
+      ),
+      { numRuns: 60, seed: 8 },
+    )
+  })
+})
