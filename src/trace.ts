@@ -125,9 +125,12 @@ export function createTraceWriter(
   }
 }
 
+/** An SSE text whose last event is `data: [DONE]`, blank line included. */
+const ENDS_AT_DONE = /(?:^|\n)data: ?\[DONE\](?:\r?\n){2}$/
+
 /**
  * A copy of `res` whose body is also collected as text; `done` receives it once the body ends, is
- * cancelled or fails (`complete: false` then). The original body is read only as fast as the copy.
+ * cancelled or fails (`complete: false` then, unless it had reached an OpenAI `[DONE]`). The original body is read only as fast as the copy.
  */
 export function teeResponse(
   res: Response,
@@ -169,7 +172,8 @@ export function teeResponse(
       }
     },
     async cancel(reason) {
-      report(false)
+      // anyclaude stops reading an OpenAI stream at its `[DONE]`: that one was complete.
+      report(ENDS_AT_DONE.test(text))
       await reader.cancel(reason).catch(() => {})
     },
   })

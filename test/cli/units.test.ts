@@ -107,6 +107,28 @@ describe('teeResponse', () => {
     await reader.cancel()
     expect(seen).toEqual(['part', false])
   })
+
+  it('a stream cancelled right after its [DONE] (where anyclaude stops reading) was complete', async () => {
+    for (const [text, complete] of [
+      ['data: {"a":1}\n\ndata: [DONE]\n\n', true],
+      ['data: {"a":1}\r\n\r\ndata: [DONE]\r\n\r\n', true],
+      ['data: {"a":1}\n\ndata: [DONE]', false],
+      ['data: {"content":"data: [DONE]"}\n\n', false],
+    ] as const) {
+      let seen: boolean | undefined
+      const body = new ReadableStream<Uint8Array>({
+        pull(c) {
+          c.enqueue(new TextEncoder().encode(text))
+        },
+      })
+      const reader = teeResponse(new Response(body), (_t, c) => {
+        seen = c
+      }).body!.getReader()
+      await reader.read()
+      await reader.cancel()
+      expect(seen, text).toBe(complete)
+    }
+  })
 })
 
 const sse = (events: object[]) =>
