@@ -132,10 +132,13 @@ export function asciiJson(bytes: Uint8Array, decoder: TextDecoder): string | und
     o = escapeSequence(bytes, i, len, out, o)
     if (o < 0) return undefined
     i += len
-    // The ASCII run up to the next non-ASCII byte, copied at once.
+    // The ASCII run up to the next non-ASCII byte: a long one copied at once, a short one (text
+    // dense with accents or CJK) byte by byte, cheaper than a subarray per run.
     const end = scan.next(i)
-    out.set(bytes.subarray(i, end), o)
-    o += end - i
+    if (end - i >= 64) {
+      out.set(bytes.subarray(i, end), o)
+      o += end - i
+    } else for (let k = i; k < end; k++) out[o++] = bytes[k]!
     i = end
   }
   return decoder.decode(out.subarray(0, o))
