@@ -43,7 +43,13 @@ const RuleSchema = z.looseObject({
   model: z.string().optional(),
   thinking: z.boolean().optional(),
   /** `{ name: value }`: request header equals value (value `*` = present). */
-  header: z.record(z.string(), z.string()).optional(),
+  header: z
+    .record(
+      // An HTTP token: a name no request can carry would fail every request, not the rule.
+      z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'not a valid HTTP header name'),
+      z.string(),
+    )
+    .optional(),
   minTokens: z.number().int().nonnegative().optional(),
   maxTokens: z.number().int().nonnegative().optional(),
 })
@@ -208,7 +214,11 @@ export function loadConfig(
   if (!parsed.success) {
     const issue = parsed.error.issues[0]
     const where = issue?.path.join('.') || 'config'
-    throw new ConfigError(`invalid configuration: ${where}: ${issue?.message ?? 'invalid'}`)
+    // A bad record key (a header name) says why in the issue nested under it.
+    const inner = (issue as { issues?: { message: string }[] } | undefined)?.issues?.[0]?.message
+    throw new ConfigError(
+      `invalid configuration: ${where}: ${inner ?? issue?.message ?? 'invalid'}`,
+    )
   }
   const names = new Set<string>()
   for (const b of parsed.data.backends) {

@@ -101,14 +101,17 @@ export function createUpstreamFetch(config: Config): typeof fetch {
     const headers: Record<string, string> = init.headers
       ? Object.fromEntries(new Headers(init.headers))
       : {}
-    const bytes =
-      typeof init.body === 'string' ? Buffer.from(init.body) : (init.body as Uint8Array | undefined)
-    if (bytes) headers['content-length'] = String(bytes.byteLength)
+    const bytes = typeof init.body === 'string' ? Buffer.from(init.body) : init.body
+    let body = bytes as Uint8Array | undefined
+    if (bytes instanceof Uint8Array) {
+      headers['content-length'] = String(bytes.byteLength)
+      // undici takes iterables (its types do not say so).
+      body = new OnceBody(bytes) as unknown as Uint8Array
+    }
     const res = await request(url, {
       method: (init.method ?? 'GET') as 'GET',
       headers,
-      // undici takes iterables (its types do not say so).
-      body: bytes ? (new OnceBody(bytes) as unknown as Uint8Array) : undefined,
+      body,
       signal: init.signal ?? undefined,
       dispatcher,
     })

@@ -28,6 +28,8 @@ const scratchOf = (size: number): Uint8Array => {
  * Finds non-ASCII bytes four at a time: a byte-by-byte test was most of the cost (~1 ns a byte),
  * and a Claude Code request has a few hundred non-ASCII characters in 75 KB.
  */
+const NO_WORDS = new Uint32Array(0)
+
 class AsciiScanner {
   readonly #bytes: Uint8Array
   /** Bytes before the first 4-byte-aligned word. */
@@ -36,12 +38,12 @@ class AsciiScanner {
 
   constructor(bytes: Uint8Array) {
     this.#bytes = bytes
-    this.#head = Math.min(bytes.length, (4 - (bytes.byteOffset & 3)) & 3)
-    this.#words = new Uint32Array(
-      bytes.buffer,
-      bytes.byteOffset + this.#head,
-      (bytes.length - this.#head) >> 2,
-    )
+    const head = (4 - (bytes.byteOffset & 3)) & 3
+    this.#head = head
+    const count = bytes.length > head ? (bytes.length - head) >> 2 : 0
+    // Too short for one aligned word: no view (its offset must be a multiple of 4), bytes only.
+    this.#words =
+      count > 0 ? new Uint32Array(bytes.buffer, bytes.byteOffset + head, count) : NO_WORDS
   }
 
   /** The index of the first byte ≥ 0x80 at or after `i`, or the length. */
@@ -102,6 +104,13 @@ function escapeSequence(
   return writeEscape(out, writeEscape(out, o, 0xd800 | (v >> 10)), 0xdc00 | (v & 0x3ff))
 }
 
+/** True when an odd run of backslashes stands right before `bytes[i]`. */
+function escaped(bytes: Uint8Array, i: number): boolean {
+  let k = i - 1
+  while (k >= 0 && bytes[k] === 92) k--
+  return (i - 1 - k) % 2 === 1
+}
+
 /** Writes `\uXXXX` at `out[o]`; returns the offset after it. */
 function writeEscape(out: Uint8Array, o: number, unit: number): number {
   out[o] = 92 // \
@@ -114,8 +123,9 @@ function writeEscape(out: Uint8Array, o: number, unit: number): number {
 }
 
 /**
- * @returns ASCII JSON text, or undefined when the bytes are not valid UTF-8 (the caller then
- * reports it precisely with a fatal TextDecoder)
+ * @returns ASCII JSON text, or undefined when it could not stand for the bytes: they are not
+ * UTF-8, or a backslash escapes a non-ASCII character (not JSON; its escape would turn `\é` into
+ * a valid `\\u00e9`). The caller then decodes the bytes as they are, and reports either precisely.
  */
 export function asciiJson(bytes: Uint8Array, decoder: TextDecoder): string | undefined {
   const n = bytes.length
@@ -129,6 +139,7 @@ export function asciiJson(bytes: Uint8Array, decoder: TextDecoder): string | und
   while (i < n) {
     const b = bytes[i]!
     const len = b < 0xe0 ? 2 : b < 0xf0 ? 3 : 4
+    if (escaped(bytes, i)) return undefined
     o = escapeSequence(bytes, i, len, out, o)
     if (o < 0) return undefined
     i += len

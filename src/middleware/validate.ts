@@ -30,6 +30,17 @@ export type ValidateOptions<S extends z.ZodType> = {
 }
 
 const decoder = new TextDecoder()
+/** Keeps a BOM (not JSON), as the ASCII path does. */
+const strict = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
+
+/** The body as it is, when asciiJson cannot stand for it: not UTF-8 is a 400 here. */
+function strictText(bytes: Uint8Array): string {
+  try {
+    return strict.decode(bytes)
+  } catch {
+    throw invalidRequest('the request body is not valid UTF-8')
+  }
+}
 
 type Issue = { code?: string; path: PropertyKey[]; message: string; errors?: Issue[][] }
 
@@ -73,8 +84,8 @@ async function readBody(
   c.set('bodyBytes', bytes.byteLength)
   // As ASCII with \u escapes: a small one-byte string instead of a 150 KB two-byte one, and
   // ~170 µs faster to decode and parse (see ascii-json.ts).
-  const text = asciiJson(new Uint8Array(bytes), decoder)
-  if (text === undefined) throw invalidRequest('the request body is not valid UTF-8')
+  const view = new Uint8Array(bytes)
+  const text = asciiJson(view, decoder) ?? strictText(view)
   const scan = scanJson(text, maxDepth, recent.keys)
   if (scan.depth > maxDepth)
     throw invalidRequest(`the request body nests deeper than ${maxDepth} levels`)
@@ -167,10 +178,16 @@ class RecentValues {
     }
   }
 
+  /** The entry for this text, moved to the front (the main agent's tools stay while in use). */
   #find(key: string, text: string, start: number, end: number) {
     const length = end - start
-    for (const e of this.#entries)
-      if (e.key === key && e.text.length === length && e.text === text.slice(start, end)) return e
+    const entries = this.#entries
+    for (let i = 0; i < entries.length; i++) {
+      const e = entries[i]!
+      if (e.key !== key || e.text.length !== length || e.text !== text.slice(start, end)) continue
+      if (i > 0) entries.unshift(...entries.splice(i, 1))
+      return e
+    }
     return undefined
   }
 }

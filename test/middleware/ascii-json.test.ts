@@ -44,19 +44,37 @@ describe('asciiJson', () => {
     )
   })
 
-  it('refuses exactly what a fatal decoder refuses (property over random bytes)', () => {
-    const fatal = new TextDecoder('utf-8', { fatal: true })
+  it('stands for random bytes exactly, or declines: never a different JSON (property)', () => {
+    const fatal = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
+    const outcome = (text: string) => {
+      try {
+        return { value: JSON.parse(text) as unknown }
+      } catch {
+        return { error: true }
+      }
+    }
+    // Random bytes at random offsets, weighted towards JSON-ish ASCII, backslashes and quotes.
+    const byte = fc.oneof(
+      fc.constantFrom(0x22, 0x5c, 0x7b, 0x7d, 0x3a, 0x2c, 0x61, 0x75),
+      fc.integer({ min: 0, max: 255 }),
+    )
     fc.assert(
-      fc.property(fc.uint8Array({ maxLength: 64 }), (bytes) => {
+      fc.property(fc.array(byte, { maxLength: 64 }), fc.nat({ max: 7 }), (list, offset) => {
+        const buffer = new Uint8Array(offset + list.length)
+        buffer.set(list, offset)
+        const bytes = buffer.subarray(offset)
         let valid = true
+        let plain = ''
         try {
-          fatal.decode(bytes)
+          plain = fatal.decode(bytes)
         } catch {
           valid = false
         }
-        expect(asciiJson(bytes, dec) !== undefined).toBe(valid)
+        const text = asciiJson(bytes, dec)
+        if (!valid) expect(text).toBeUndefined()
+        else if (text !== undefined) expect(outcome(text)).toEqual(outcome(plain))
       }),
-      { numRuns: 3000, seed: 9 },
+      { numRuns: 5000, seed: 9 },
     )
     for (const bad of [
       [0xc0, 0x80],
@@ -67,5 +85,23 @@ describe('asciiJson', () => {
       [0xe2, 0x82],
     ])
       expect(asciiJson(new Uint8Array(bad), dec)).toBeUndefined()
+  })
+
+  it('declines a backslash escaping a non-ASCII character (invalid JSON), not two of them', () => {
+    expect(asciiJson(enc.encode('{"a":"\\é"}'), dec)).toBeUndefined()
+    expect(asciiJson(enc.encode('{"a":"\\\\\\é"}'), dec)).toBeUndefined()
+    const two = asciiJson(enc.encode('{"a":"\\\\é"}'), dec)!
+    expect(JSON.parse(two)).toEqual({ a: '\\é' })
+  })
+
+  it('reads views too short for one aligned word, at every offset', () => {
+    const base = new Uint8Array(16).fill(0x61)
+    for (let offset = 0; offset < 8; offset++)
+      for (let length = 0; length < 8; length++)
+        expect(asciiJson(base.subarray(offset, offset + length), dec)).toBe('a'.repeat(length))
+    const accented = enc.encode('"é"')
+    const buffer = new Uint8Array(8)
+    buffer.set(accented, 1)
+    expect(JSON.parse(asciiJson(buffer.subarray(1, 1 + accented.length), dec)!)).toBe('é')
   })
 })

@@ -48,6 +48,17 @@ describe('validate: reused values', () => {
     expect(Object.keys(bodies[1]!)).toEqual(Object.keys(request()))
   })
 
+  it('keeps tools in use while many others come and go (most recently used first)', async () => {
+    const { bodies, send } = reuseApp()
+    await send(request())
+    const first = bodies[0]!.tools
+    for (let i = 0; i < 20; i++) {
+      await send(request({ tools: [tool(`Other${i}`)] }))
+      await send(request())
+      expect(bodies.at(-1)!.tools).toBe(first)
+    }
+  })
+
   it('parses tools anew when their text differs by one character', async () => {
     const { bodies, send } = reuseApp()
     await send(request())

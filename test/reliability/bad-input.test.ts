@@ -262,6 +262,13 @@ describe('bad input → a 4xx envelope naming the problem', () => {
       says: /not valid UTF-8/,
     },
     {
+      name: 'a backslash before a non-ASCII character is a bad escape, not a literal \\u00e9',
+      body: () => '{"model":"m","max_tokens":5,"messages":[{"role":"user","content":"caf\\é"}]}',
+      status: 400,
+      type: 'invalid_request_error',
+      says: /malformed JSON in the request body: Bad escaped character/,
+    },
+    {
       name: 'a lone surrogate escape is fine JSON but bad text: still not a 500',
       body: () =>
         '{"model":"m","max_tokens":5,"messages":[{"role":"user","content":"\\ud800"}],"stream":"yes"}',

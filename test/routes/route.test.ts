@@ -42,3 +42,25 @@ describe('header rules', () => {
     expect((await send(app)).headers.get('x-anyclaude-backend')).toBe('a')
   })
 })
+
+describe('header rules in the configuration', () => {
+  it('a header name no request can carry is a configuration error, not a 500 on every request', async () => {
+    const { loadConfig, ConfigError } = await import('../../src/config.js')
+    for (const name of ['X Route', '', 'a:b', 'é'])
+      expect(() =>
+        loadConfig({ config: 'c.json' }, {}, () =>
+          JSON.stringify({ backends, rules: [{ backend: 'b', header: { [name]: '*' } }] }),
+        ),
+      ).toThrow(ConfigError)
+    expect(() =>
+      loadConfig({ config: 'c.json' }, {}, () =>
+        JSON.stringify({ backends, rules: [{ backend: 'b', header: { 'X Route': '*' } }] }),
+      ),
+    ).toThrow(/rules.0.header.X Route: not a valid HTTP header name/)
+    expect(() =>
+      loadConfig({ config: 'c.json' }, {}, () =>
+        JSON.stringify({ backends, rules: [{ backend: 'b', header: { 'X-Route_2.v': '*' } }] }),
+      ),
+    ).not.toThrow()
+  })
+})
