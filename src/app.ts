@@ -24,6 +24,9 @@ import { CountTokensRequestSchema, MessagesRequestSchema } from './schemas/anthr
 import type { AppDeps, AppEnv, AppVariables } from './types.js'
 import { UsageCalibrator } from './usage-calibration.js'
 
+/** What Claude Code resends on every turn: tools, system prompt, the history so far. */
+const REUSE = { values: ['tools', 'system'], items: ['messages'] }
+
 const defaultGenerateId = (prefix: string) =>
   `${prefix}${crypto.randomUUID().replaceAll('-', '').slice(0, 24)}`
 
@@ -113,7 +116,7 @@ export function createApp(config: Config, deps: AppDeps): Hono<AppEnv> {
     validate({
       schema: MessagesRequestSchema,
       maxBytes: config.bodyLimit,
-      reuse: ['tools', 'system'],
+      reuse: REUSE,
     }),
     ...translate,
     messagesHandler({ registry, calibrator }),
@@ -123,7 +126,7 @@ export function createApp(config: Config, deps: AppDeps): Hono<AppEnv> {
     validate({
       schema: CountTokensRequestSchema,
       maxBytes: config.bodyLimit,
-      reuse: ['tools', 'system'],
+      reuse: REUSE,
     }),
     ...translate,
     countTokensHandler({ registry, calibrator }),

@@ -16,6 +16,8 @@ export type JsonScan = {
    * key could be a second spelling of the same name, which `JSON.parse` would honour).
    */
   values: Map<string, [number, number]>
+  /** For chosen keys whose value is an array: `[start, end)` of each element's text. */
+  items: Map<string, [number, number][]>
 }
 
 const QUOTE = 34
@@ -39,9 +41,16 @@ const isSpace = (ch: number) => ch === 32 || ch === 10 || ch === 13 || ch === 9
 /**
  * @param limit stop counting past this depth
  * @param keys top-level keys whose values to locate
+ * @param itemKeys of those, the ones whose array elements to locate too
  */
-export function scanJson(text: string, limit: number, keys: readonly string[] = []): JsonScan {
+export function scanJson(
+  text: string,
+  limit: number,
+  keys: readonly string[] = [],
+  itemKeys: readonly string[] = [],
+): JsonScan {
   const values = new Map<string, [number, number]>()
+  const items = new Map<string, [number, number][]>()
   const seen = new Set<string>()
   let escapedKey = false
   let depth = 0
@@ -52,7 +61,24 @@ export function scanJson(text: string, limit: number, keys: readonly string[] = 
   /** The chosen key whose value is being read, and where that value starts. */
   let current: string | undefined
   let start = -1
+  /** The elements of the chosen array being read, and where the next one starts. */
+  let elements: [number, number][] | undefined
+  let elementStart = -1
   const n = text.length
+  const skipSpace = (from: number) => {
+    let s = from
+    while (s < n && isSpace(text.charCodeAt(s))) s++
+    return s
+  }
+  const endValue = (i: number) => {
+    if (current !== undefined && start >= 0) {
+      values.set(current, [start, trimEnd(text, i)])
+      if (elements) items.set(current, elements)
+    }
+    current = undefined
+    start = -1
+    elements = undefined
+  }
   for (let i = 0; i < n; i++) {
     const ch = text.charCodeAt(i)
     if (ch === QUOTE) {
@@ -63,8 +89,10 @@ export function scanJson(text: string, limit: number, keys: readonly string[] = 
         if (key.includes('\\')) escapedKey = true
         else if (keys.includes(key)) {
           // Twice: `JSON.parse` keeps the last one; simpler to locate neither.
-          if (seen.has(key)) values.delete(key)
-          else current = key
+          if (seen.has(key)) {
+            values.delete(key)
+            items.delete(key)
+          } else current = key
           seen.add(key)
         }
         expectKey = false
@@ -77,28 +105,32 @@ export function scanJson(text: string, limit: number, keys: readonly string[] = 
         if (max > limit) break
       }
       if (depth === 1) expectKey = true
+      else if (depth === 2 && ch === 91 && i === start && itemKeys.includes(current!)) {
+        elements = []
+        elementStart = skipSpace(i + 1)
+      }
     } else if (ch === 125 || ch === 93) {
-      if (depth === 1 && current !== undefined && start >= 0) {
-        values.set(current, [start, trimEnd(text, i)])
-        current = undefined
-        start = -1
+      if (depth === 2 && elements && ch === 93) {
+        const end = trimEnd(text, i)
+        if (end > elementStart) elements.push([elementStart, end])
       }
+      if (depth === 1) endValue(i)
       depth--
-    } else if (depth === 1) {
-      if (ch === 58 /* : */ && current !== undefined) {
-        let s = i + 1
-        while (s < n && isSpace(text.charCodeAt(s))) s++
-        start = s
-      } else if (ch === 44 /* , */) {
-        if (current !== undefined && start >= 0) values.set(current, [start, trimEnd(text, i)])
-        current = undefined
-        start = -1
+    } else if (ch === 44 /* , */) {
+      if (depth === 1) {
+        endValue(i)
         expectKey = true
+      } else if (depth === 2 && elements) {
+        elements.push([elementStart, trimEnd(text, i)])
+        elementStart = skipSpace(i + 1)
       }
-    }
+    } else if (ch === 58 /* : */ && depth === 1 && current !== undefined) start = skipSpace(i + 1)
   }
-  if (escapedKey) values.clear()
-  return { depth: max, values }
+  if (escapedKey) {
+    values.clear()
+    items.clear()
+  }
+  return { depth: max, values, items }
 }
 
 /** The end of the value that ends before `i` (trailing whitespace excluded). */

@@ -9,6 +9,7 @@ import type { z } from 'zod'
 import { invalidRequest, ProxyError } from '../errors.js'
 import { asciiJson } from './ascii-json.js'
 import { scanJson } from './json-scan.js'
+import { Reuse, type ReuseOptions } from './reuse.js'
 
 export type ValidateVariables = {
   body: unknown
@@ -22,11 +23,8 @@ export type ValidateOptions<S extends z.ZodType> = {
   maxDepth?: number
   /** Largest body accepted, in bytes (413 `request_too_large` above it). */
   maxBytes?: number
-  /**
-   * Top-level keys (optional in the schema, and never mutated downstream) whose value is taken
-   * from a recent request when its JSON text is the same: not parsed nor validated again.
-   */
-  reuse?: readonly string[]
+  /** Parts of the body taken from a recent request when their JSON text repeats (reuse.ts). */
+  reuse?: ReuseOptions
 }
 
 const decoder = new TextDecoder()
@@ -62,10 +60,15 @@ function leaf(issue: Issue): { path: PropertyKey[]; message: string } {
 }
 
 /** `messages.0.content.1.text: Invalid input: expected string, received number` */
-export const formatZodError = (error: z.ZodError): string => {
+export const formatZodError = (
+  error: z.ZodError,
+  mapPath: (path: PropertyKey[]) => PropertyKey[] = (p) => p,
+): string => {
   const issue = error.issues[0]
   if (!issue) return 'invalid request'
-  const { path, message } = leaf(issue as Issue)
+  const found = leaf(issue as Issue)
+  const path = mapPath(found.path)
+  const message = found.message
   return `${path.length ? path.map(String).join('.') : 'body'}: ${message}`
 }
 
@@ -74,7 +77,7 @@ async function readBody(
   c: Context,
   schema: z.ZodType,
   limits: { maxDepth: number; maxBytes: number; tooLarge: () => Error },
-  recent: RecentValues,
+  reuse: Reuse,
 ): Promise<unknown> {
   const { maxDepth, maxBytes } = limits
   // The raw request's bytes (Hono's body cache would keep a second copy alive), unless an
@@ -86,114 +89,43 @@ async function readBody(
   // ~170 µs faster to decode and parse (see ascii-json.ts).
   const view = new Uint8Array(bytes)
   const text = asciiJson(view, decoder) ?? strictText(view)
-  const scan = scanJson(text, maxDepth, recent.keys)
+  const scan = scanJson(text, maxDepth, reuse.keys, reuse.itemKeys)
   if (scan.depth > maxDepth)
     throw invalidRequest(`the request body nests deeper than ${maxDepth} levels`)
-  let { source, reused } = recent.substitute(text, scan.values)
-  let json = reused.length > 0 ? parseJson(source, reused) : undefined
-  if (json === undefined) {
-    // Nothing recognised, or the substitution did not hold: the whole text.
-    json = parseJson(text)
-    reused = []
-  }
+  // Parts known from recent requests are not parsed again (see reuse.ts); if the substitution
+  // does not hold (malformed text), the whole text is parsed and reports the error.
+  const sub = reuse.substitute(text, scan)
+  let json = sub.source === undefined ? undefined : parseJsonOrUndefined(sub.source)
+  const known = sub.source !== undefined && reuse.holds(json, sub)
+  if (!known) json = parseJson(text)
   const object = json as Record<string, unknown>
-  // Validated already: hidden from zod (in place, so the keys keep their order).
-  for (const [key] of reused) object[key] = undefined
+  const hidden = known ? reuse.hide(object, sub) : undefined
   const parsed = schema.safeParse(json)
-  if (!parsed.success) throw invalidRequest(formatZodError(parsed.error))
-  for (const [key, value] of reused) object[key] = value
-  recent.remember(text, scan.values, object)
+  if (!parsed.success) throw invalidRequest(formatZodError(parsed.error, hidden?.path))
+  hidden?.restore()
+  // Parts it was meant to skip were parsed after all: remember nothing from this odd body.
+  if (known || sub.source === undefined) reuse.remember(text, sub, object)
   // The schemas are loose and have no defaults or transforms, so the input is the valid value:
   // zod's output is a deep copy of it, another 140 KB tree to collect per Claude Code request.
   return json
 }
 
-/**
- * `JSON.parse`, or a precise 400. With substituted values, `undefined` unless each stands where
- * its key's value was (otherwise the caller parses the original text).
- */
-function parseJson(text: string, reused: readonly [string, unknown][] = []): unknown {
-  let json: unknown
+/** `JSON.parse`, or a precise 400. */
+function parseJson(text: string): unknown {
   try {
-    json = JSON.parse(text)
+    return JSON.parse(text)
   } catch (e) {
-    if (reused.length > 0) return undefined
     throw invalidRequest(`malformed JSON in the request body: ${(e as Error).message}`)
   }
-  if (reused.length === 0) return json
-  const object = json as Record<string, unknown> | null
-  const held =
-    typeof object === 'object' &&
-    object !== null &&
-    reused.every(([key]) => Object.hasOwn(object, key) && object[key] === null)
-  return held ? json : undefined
 }
 
-/**
- * The last few validated values of the reusable keys, by their JSON text. Claude Code sends the
- * same tools (36-60 KB of the body) on every request; recognising their text saves parsing,
- * validating and interning them again (~0.15 ms of the ~0.9 ms before the upstream request).
- */
-class RecentValues {
-  readonly keys: readonly string[]
-  readonly #entries: { key: string; text: string; value: unknown }[] = []
-
-  constructor(keys: readonly string[]) {
-    this.keys = keys
-  }
-
-  /** The text with each recognised value replaced by `null`, and those values. */
-  substitute(
-    text: string,
-    ranges: ReadonlyMap<string, [number, number]>,
-  ): { source: string; reused: [string, unknown][] } {
-    const reused: [string, unknown][] = []
-    if (ranges.size === 0 || this.#entries.length === 0) return { source: text, reused }
-    let source = ''
-    let from = 0
-    for (const [key, [start, end]] of [...ranges].sort((a, b) => a[1][0] - b[1][0])) {
-      const entry = this.#find(key, text, start, end)
-      if (!entry) continue
-      source += `${text.slice(from, start)}null`
-      from = end
-      reused.push([key, entry.value])
-    }
-    return reused.length > 0
-      ? { source: source + text.slice(from), reused }
-      : { source: text, reused }
-  }
-
-  /** Keeps the validated values of a body, by their text. */
-  remember(
-    text: string,
-    ranges: ReadonlyMap<string, [number, number]>,
-    json: Record<string, unknown>,
-  ) {
-    for (const [key, [start, end]] of ranges) {
-      if (this.#find(key, text, start, end)) continue
-      // A copy: a slice would keep the whole body's text alive.
-      const own = `${text.slice(start, end)} `.slice(0, -1)
-      this.#entries.unshift({ key, text: own, value: json[key] })
-      if (this.#entries.length > RECENT) this.#entries.pop()
-    }
-  }
-
-  /** The entry for this text, moved to the front (the main agent's tools stay while in use). */
-  #find(key: string, text: string, start: number, end: number) {
-    const length = end - start
-    const entries = this.#entries
-    for (let i = 0; i < entries.length; i++) {
-      const e = entries[i]!
-      if (e.key !== key || e.text.length !== length || e.text !== text.slice(start, end)) continue
-      if (i > 0) entries.unshift(...entries.splice(i, 1))
-      return e
-    }
+function parseJsonOrUndefined(text: string): unknown {
+  try {
+    return JSON.parse(text)
+  } catch {
     return undefined
   }
 }
-
-/** Values remembered (tools and system prompts of the main agent, sub-agents, side requests). */
-const RECENT = 8
 
 /**
  * @param options.schema the zod schema (loose objects: unknown fields pass)
@@ -206,7 +138,7 @@ export const validate = <S extends z.ZodType>(options: ValidateOptions<S>): Midd
   const tooLarge = () =>
     new ProxyError(413, 'request_too_large', `request body is larger than ${maxBytes} bytes`)
   const limits = { maxDepth, maxBytes, tooLarge }
-  const recent = new RecentValues(options.reuse ?? [])
+  const reuse = new Reuse(options.reuse)
   return async function validate(c, next) {
     // Claude Code always sends content-length: refuse before reading a body that is too big.
     if (Number(c.req.header('content-length')) > maxBytes) throw tooLarge()
@@ -217,7 +149,7 @@ export const validate = <S extends z.ZodType>(options: ValidateOptions<S>): Midd
       )
     // Read and parsed in a function of its own: locals of this frame live until `next()`
     // returns, and the bytes, the text and the raw JSON (~0.4 MB for a Claude Code turn) must not.
-    c.set('body', await readBody(c, options.schema, limits, recent))
+    c.set('body', await readBody(c, options.schema, limits, reuse))
     await next()
   }
 }

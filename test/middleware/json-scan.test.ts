@@ -54,6 +54,34 @@ describe('scanJson', () => {
     )
   })
 
+  it('locates each element of a chosen top-level array exactly (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.jsonValue(), { maxLength: 6 }),
+        fc.jsonValue(),
+        fc.boolean(),
+        (messages, other, pretty) => {
+          const object = { a: other, messages, z: [other] }
+          const text = pretty ? JSON.stringify(object, null, 2) : JSON.stringify(object)
+          const scan = scanJson(text, 1000, ['messages'], ['messages'])
+          const ranges = scan.items.get('messages')!
+          expect(ranges.map(([s, e]) => JSON.parse(text.slice(s, e)))).toEqual(
+            JSON.parse(JSON.stringify(messages)),
+          )
+        },
+      ),
+      { numRuns: 1000, seed: 5 },
+    )
+  })
+
+  it('locates no elements when the value is not an array, or the key is not chosen for them', () => {
+    expect(scanJson('{"messages":{"a":[1,2]}}', 100, ['messages'], ['messages']).items.size).toBe(0)
+    expect(scanJson('{"messages":[1,2]}', 100, ['messages']).items.size).toBe(0)
+    expect(
+      scanJson('{"messages":[]}', 100, ['messages'], ['messages']).items.get('messages'),
+    ).toEqual([])
+  })
+
   it('does not take a nested key, a key in a string, or an array root for a top-level key', () => {
     const nested = JSON.stringify({ messages: [{ tools: [1] }], note: '"tools": [2]' })
     expect(scanJson(nested, 100, ['tools']).values.size).toBe(0)

@@ -24,10 +24,14 @@ const request = (over: Record<string, unknown> = {}) => ({
 function reuseApp() {
   const bodies: Record<string, unknown>[] = []
   const app = new Hono<AppEnv>()
-  app.post('/v1/messages', validate({ schema: MessagesRequestSchema, reuse: ['tools'] }), (c) => {
-    bodies.push(c.get('body') as Record<string, unknown>)
-    return c.json({ ok: true })
-  })
+  app.post(
+    '/v1/messages',
+    validate({ schema: MessagesRequestSchema, reuse: { values: ['tools'], items: ['messages'] } }),
+    (c) => {
+      bodies.push(c.get('body') as Record<string, unknown>)
+      return c.json({ ok: true })
+    },
+  )
   app.onError(onError)
   const send = (body: unknown) => app.request('/v1/messages', postJson(body))
   return { bodies, send }
@@ -56,6 +60,40 @@ describe('validate: reused values', () => {
       await send(request({ tools: [tool(`Other${i}`)] }))
       await send(request())
       expect(bodies.at(-1)!.tools).toBe(first)
+    }
+  })
+
+  it('takes history messages whose text repeats from the last request, frozen, in order', async () => {
+    const { bodies, send } = reuseApp()
+    const history = [
+      { role: 'user', content: 'list files' },
+      { role: 'assistant', content: [{ type: 'text', text: 'Sure — “here”.' }] },
+    ]
+    await send(request({ messages: history }))
+    const next = [...history, { role: 'user', content: 'thanks' }]
+    expect((await send(request({ messages: next }))).status).toBe(200)
+    const [before, after] = [bodies[0]!.messages as unknown[], bodies[1]!.messages as unknown[]]
+    expect(after[0]).toBe(before[0])
+    expect(after[1]).toBe(before[1])
+    expect(after).toEqual(next)
+    expect(Object.isFrozen(after[1])).toBe(true)
+    expect(Object.isFrozen((after[1] as { content: unknown[] }).content[0])).toBe(true)
+  })
+
+  it('an invalid new message after known ones is reported at its own index', async () => {
+    const { send } = reuseApp()
+    const history = [
+      { role: 'user', content: 'a' },
+      { role: 'assistant', content: 'b' },
+    ]
+    await send(request({ messages: history }))
+    for (const [messages, path] of [
+      [[...history, { role: 'bot', content: 'c' }], /^messages\.2\.role/],
+      [[history[0], { role: 'user', content: 7 }, history[1]], /^messages\.1\.content/],
+    ] as const) {
+      const res = await send(request({ messages }))
+      expect(res.status).toBe(400)
+      expect(await message(res)).toMatch(path)
     }
   })
 
@@ -107,16 +145,28 @@ describe('validate: reused values', () => {
   it('gives exactly what JSON.parse gives, for any mix of repeated and new tools (property)', async () => {
     const { bodies, send } = reuseApp()
     const pool = [[tool('A')], [tool('A'), tool('B')], [tool('C')], [tool('D')], [tool('E')]]
+    const said = ['hi', 'é', '{"a":[1,2]}', 'a, b', '']
     await fc.assert(
       fc.asyncProperty(
-        fc.array(fc.record({ pick: fc.nat({ max: 4 }), text: fc.string(), pretty: fc.boolean() }), {
-          minLength: 1,
-          maxLength: 12,
-        }),
+        fc.array(
+          fc.record({
+            pick: fc.nat({ max: 4 }),
+            text: fc.string(),
+            history: fc.array(fc.nat({ max: 4 }), { maxLength: 4 }),
+            pretty: fc.boolean(),
+          }),
+          { minLength: 1, maxLength: 12 },
+        ),
         async (steps) => {
-          for (const { pick, text, pretty } of steps) {
+          for (const { pick, text, history, pretty } of steps) {
             const body = request({
-              messages: [{ role: 'user', content: text || 'x' }],
+              messages: [
+                ...history.map((h, i) => ({
+                  role: i % 2 ? 'assistant' : 'user',
+                  content: said[h] || [{ type: 'text', text: `t${h}` }],
+                })),
+                { role: 'user', content: text || 'x' },
+              ],
               tools: pool[pick],
             })
             const raw = pretty ? JSON.stringify(body, null, 1) : JSON.stringify(body)
