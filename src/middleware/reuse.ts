@@ -43,8 +43,18 @@ const copyOf = (text: string, [start, end]: Range): string =>
  * A cheap key for a long text (hashing every message's whole text, twice a request, cost more
  * than the parse it saved); texts with the same key are told apart by comparing them.
  */
-const fingerprint = (text: string, [start, end]: Range): string =>
-  `${end - start}:${text.slice(start, Math.min(end, start + 24))}:${text.slice(Math.max(start, end - 24), end)}`
+const fingerprint = (text: string, [start, end]: Range): string => {
+  // Messages all begin alike (`{"role":"user","content"`): the end and the middle tell them apart.
+  const middle = (start + end) >> 1
+  const mid = text.slice(Math.max(start, middle - 12), Math.min(end, middle + 12))
+  return `${end - start}:${mid}:${text.slice(Math.max(start, end - 32), end)}`
+}
+
+/**
+ * Elements kept per fingerprint: texts made to share one (same length, middle and end) would
+ * otherwise be compared one by one, a cost growing with the square of their number.
+ */
+const PER_FINGERPRINT = 4
 
 function deepFreeze<T>(value: T): T {
   if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
@@ -168,6 +178,7 @@ export class Reuse {
       const print = fingerprint(text, range)
       const own = copyOf(text, range)
       const entries = cache.get(print) ?? []
+      if (entries.length >= PER_FINGERPRINT) continue
       if (entries.some((e) => e.text === own)) continue // the same element twice in one body
       entries.push({ text: own, value: deepFreeze(list[index]) })
       cache.set(print, entries)

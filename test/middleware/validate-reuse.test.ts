@@ -80,6 +80,21 @@ describe('validate: reused values', () => {
     expect(Object.isFrozen((after[1] as { content: unknown[] }).content[0])).toBe(true)
   })
 
+  it('keeps at most a few messages that look alike (same length, middle and end): bounded work', async () => {
+    const { bodies, send } = reuseApp()
+    // Differ only near the start, which the lookup key does not sample.
+    const alike = Array.from({ length: 10 }, (_, i) => ({
+      role: 'user',
+      content: `${'y'.repeat(10)}${String(i).padStart(4, '0')}${'x'.repeat(80)}`,
+    }))
+    await send(request({ messages: alike }))
+    await send(request({ messages: alike }))
+    const [first, again] = [bodies[0]!.messages as unknown[], bodies[1]!.messages as unknown[]]
+    expect(again).toEqual(alike)
+    const reused = again.filter((m, i) => m === first[i]).length
+    expect(reused).toBe(4)
+  })
+
   it('an invalid new message after known ones is reported at its own index', async () => {
     const { send } = reuseApp()
     const history = [
