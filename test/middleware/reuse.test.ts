@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest'
+import { scanJson } from '../../src/middleware/json-scan.js'
+import { Reuse } from '../../src/middleware/reuse.js'
+
+/** One body through the reuse cache as validate does it; returns the indexes taken from it. */
+function pass(reuse: Reuse, body: unknown): number[] {
+  const text = JSON.stringify(body)
+  const scan = scanJson(text, 100, reuse.keys, reuse.itemKeys)
+  const sub = reuse.substitute(text, scan)
+  const known = [...(sub.items.find(([k]) => k === 'messages')?.[1].keys() ?? [])]
+  reuse.remember(text, sub, JSON.parse(text))
+  return known
+}
+
+describe('Reuse', () => {
+  it('keeps about 2 M characters of elements: the oldest go first, the recent stay', () => {
+    const reuse = new Reuse({ items: ['messages'] })
+    const big = (i: number) => ({ role: 'user', content: `${'x'.repeat(100_000)}${i}` })
+    for (let i = 0; i < 30; i++) pass(reuse, { messages: [big(i)] })
+    expect(pass(reuse, { messages: [big(0)] })).toEqual([])
+    expect(pass(reuse, { messages: [big(29), big(28)] })).toEqual([0, 1])
+  })
+
+  it('keeps the last 8 whole values, the ones in use moved to the front', () => {
+    const reuse = new Reuse({ values: ['tools'] })
+    const seen = (tools: unknown) => {
+      const text = JSON.stringify({ tools })
+      const sub = reuse.substitute(text, scanJson(text, 100, reuse.keys))
+      reuse.remember(text, sub, JSON.parse(text))
+      return sub.values.length > 0
+    }
+    seen(['main'])
+    for (let i = 0; i < 20; i++) {
+      seen([`side ${i}`])
+      expect(seen(['main'])).toBe(true)
+    }
+    expect(seen(['side 0'])).toBe(false)
+    expect(seen(['side 19'])).toBe(true)
+  })
+})
