@@ -192,6 +192,9 @@ async function streamResponse(
       enqueue(encode([{ type: 'ping' }]))
     },
   }
+  // Started first: the upstream request goes out now, and the response plumbing below is built
+  // while the backend works (the sink is used only once it answers, asynchronously).
+  const exchange = runExchange(input, sink)
   const body = new ReadableStream<Uint8Array>({
     start(ctrl) {
       controller = ctrl
@@ -223,7 +226,7 @@ async function streamResponse(
     finished()
   }
 
-  const run = runExchange(input, sink).then(
+  const run = exchange.then(
     (result) => {
       if (!result.ok && sink.committed) {
         enqueue(
