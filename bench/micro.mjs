@@ -8,7 +8,7 @@
  * Sections:
  * - request: each step the proxy takes on a recorded 76 KB Claude Code request (24 tools), from
  *   the body bytes to the upstream body bytes, and the whole path;
- * - stream: re-framing a 2000-chunk OpenAI stream: decodeSse → openAIStreamToParts → text-format
+ * - stream: re-framing a 2000-chunk OpenAI stream: SseDecoder → OpenAIStreamDecoder (partsOf) → text-format
  *   rescue → AnthropicEventBuilder → encodeEvents → TextEncoder, stage by stage, plus the floors
  *   (JSON.parse alone, a hand-written encoder) and Web streams per chunk vs per batch;
  * - parser: the text-format tool-call parser (createTextToolCallParser) on long answers;
@@ -30,7 +30,17 @@ import { textTable } from './lib/report.mjs'
 import { lengthen, recorded } from './lib/request.mjs'
 
 const dist = (p) => import(new URL(`../dist/${p}`, import.meta.url).href)
-const { jsonDepth } = await dist('middleware/validate.js')
+const { parseBody } = await dist('middleware/validate.js')
+const { asciiJson } = await dist('middleware/ascii-json.js')
+const { scanJson } = await dist('middleware/json-scan.js')
+const { Reuse } = await dist('middleware/reuse.js')
+const { Interner } = await dist('intern.js')
+const { encodeJson } = await dist('translate/encode-json.js')
+const { partsOf } = await dist('routes/upstream.js')
+const { createUpstreamFetch } = await dist('upstream-fetch.js')
+const { loadConfig } = await dist('config.js')
+const { SseDecoder } = await dist('translate/sse-decode.js')
+const { OpenAIStreamDecoder } = await dist('translate/openai-stream.js')
 const { MessagesRequestSchema } = await dist('schemas/anthropic.js')
 const { normalizeRequest } = await dist('translate/normalize.js')
 const { planUpstream } = await dist('middleware/tool-mapping.js')
@@ -38,8 +48,6 @@ const { toOpenAIRequest } = await dist('translate/request.js')
 const { toOpenAIMessages } = await dist('translate/messages.js')
 const { toOpenAITools } = await dist('translate/tools.js')
 const { resolveBackend } = await dist('backends/resolve.js')
-const { decodeSse } = await dist('translate/sse-decode.js')
-const { openAIStreamToParts } = await dist('translate/openai-stream.js')
 const { AnthropicEventBuilder } = await dist('translate/events.js')
 const { encodeEvents } = await dist('translate/sse-encode.js')
 const { applyTransforms } = await dist('translate/part-transform.js')
@@ -139,32 +147,62 @@ const withFreshSchemas = (req) => ({
   tools: req.tools?.map((t) => ({ ...t, input_schema: structuredClone(t.input_schema) })),
 })
 
+/** The app's reuse settings (app.ts): tools and system prompt whole, history message by message. */
+const REUSE = { values: ['tools', 'system'], items: ['messages'] }
+const LIMITS = { maxDepth: 256 }
+
+/**
+ * The request path as the app runs it, from the body bytes to the upstream body bytes: validate
+ * (parseBody), normalize (+ Interner), tool-mapping (planUpstream), exchange (build, encodeJson).
+ * `state` carries what lives across requests in the app (the reuse cache, the interner).
+ */
+function requestPath(bytes, state) {
+  const body = parseBody(bytes, MessagesRequestSchema, LIMITS, state.reuse)
+  const request = state.interner.request(normalizeRequest(body, { stripBillingHeader: true }).value)
+  const built = planUpstream(request).build(backend, BUILD)
+  return encodeJson(built.value)
+}
+const appState = () => ({ reuse: new Reuse(REUSE), interner: new Interner() })
+
 async function requestSection() {
   const S = 'request'
-  const decoder = new TextDecoder('utf-8', { fatal: true })
+  const decoder = new TextDecoder()
+  const strict = new TextDecoder('utf-8', { fatal: true })
   const parsedPool = Array.from({ length: 16 }, () => JSON.parse(bodyText))
-  const zodPool = parsedPool.map((p) => MessagesRequestSchema.parse(p))
-  const normalizedPool = zodPool.map((z) => normalizeRequest(z, { stripBillingHeader: true }).value)
+  const normalizedPool = parsedPool.map(
+    (p) => normalizeRequest(p, { stripBillingHeader: true }).value,
+  )
   let i = 0
   const next = (pool) => pool[i++ % pool.length]
   const kb = (bodyBuf.length / 1024).toFixed(0)
+  const view = new Uint8Array(bodyBuf)
+  const text = asciiJson(view, decoder)
+  const noReuse = new Reuse({})
 
-  await bench(S, `TextDecoder(fatal).decode of the ${kb} KB body (validate)`, () =>
-    decoder.decode(bodyBuf),
+  // validate, step by step
+  await bench(S, `asciiJson of the ${kb} KB body (validate)`, () => asciiJson(view, decoder))
+  await bench(S, '  (for comparison: TextDecoder(fatal).decode, the non-ASCII-JSON fallback)', () =>
+    strict.decode(view),
   )
-  await bench(S, 'jsonDepth scan (validate)', () => jsonDepth(bodyText, 256))
-  await bench(S, 'JSON.parse of the body (validate)', () => JSON.parse(bodyText))
-  await bench(S, 'zod MessagesRequestSchema.safeParse (validate)', () =>
+  await bench(S, 'scanJson: depth + top-level and message ranges (validate)', () =>
+    scanJson(text, 256, REUSE.values.concat(REUSE.items), REUSE.items),
+  )
+  await bench(S, 'JSON.parse of the whole body (validate, nothing known)', () => JSON.parse(text))
+  await bench(S, 'zod MessagesRequestSchema.safeParse, whole body', () =>
     MessagesRequestSchema.safeParse(next(parsedPool)),
   )
+  await bench(S, 'parseBody, nothing reused (a new conversation)', () =>
+    parseBody(view, MessagesRequestSchema, LIMITS, noReuse),
+  )
+  const reuse = new Reuse(REUSE)
+  await bench(S, 'parseBody, tools/system/history known from the last request', () =>
+    parseBody(view, MessagesRequestSchema, LIMITS, reuse),
+  )
+  // normalize, tool-mapping, exchange
   await bench(S, 'normalizeRequest (normalize)', () =>
-    normalizeRequest(next(zodPool), { stripBillingHeader: true }),
+    normalizeRequest(next(parsedPool), { stripBillingHeader: true }),
   )
-  await bench(S, 'JSON.stringify(request.messages) for the router estimate (messages)', () =>
-    JSON.stringify(next(normalizedPool).messages),
-  )
-  // Per-request schema objects: clone cost measured alone, to subtract.
-  const clone = await bench(S, '(clone of the 24 tool schemas, subtracted below)', () =>
+  const clone = await bench(S, '(clone of the tool schemas, subtracted below)', () =>
     withFreshSchemas(next(normalizedPool)),
   )
   const cold = await bench(
@@ -173,61 +211,45 @@ async function requestSection() {
     () => planUpstream(withFreshSchemas(next(normalizedPool))).build(backend, BUILD),
   )
   cold.note = `≈ ${Math.round((cold.usPerOpCpu - clone.usPerOpCpu) * 10) / 10} µs CPU without the clone`
-  await bench(S, '  of which toOpenAITools (cleanSchema × 24), fresh schemas', () =>
+  await bench(S, '  of which toOpenAITools (cleanSchema per tool), fresh schemas', () =>
     toOpenAITools(withFreshSchemas(next(normalizedPool)), backend),
   )
   await bench(S, '  of which toOpenAIMessages', () =>
     toOpenAIMessages(next(normalizedPool), backend),
   )
-  await bench(S, 'toOpenAIRequest, schemas memoized (failover, same objects)', () =>
-    toOpenAIRequest(next(normalizedPool), backend, BUILD),
+  const interner = new Interner()
+  const interned = normalizedPool.map((r) => interner.request(r))
+  await bench(S, 'toOpenAIRequest, tools interned (their translation cached)', () =>
+    toOpenAIRequest(next(interned), backend, BUILD),
   )
-  const upstream = toOpenAIRequest(normalizedPool[0], backend, BUILD).value
-  const upstreamText = JSON.stringify(upstream)
+  const upstream = toOpenAIRequest(interned[0], backend, BUILD).value
+  const upstreamKb = (JSON.stringify(upstream).length / 1024).toFixed(0)
   await bench(
     S,
-    `JSON.stringify of the upstream body, ${(upstreamText.length / 1024).toFixed(0)} KB (exchange)`,
-    () => JSON.stringify(upstream),
+    `encodeJson of the ${upstreamKb} KB upstream body, tools bytes cached (exchange)`,
+    () => encodeJson(upstream),
   )
-  const enc = new TextEncoder()
-  await bench(S, 'string body in undici fetch: toWellFormed() (webidl USVString)', () =>
-    upstreamText.toWellFormed(),
-  )
-  await bench(S, 'string body in undici fetch: TextEncoder.encode (extractBody)', () =>
-    enc.encode(upstreamText),
-  )
-  await bench(S, 'Buffer.byteLength (what undici.request does with a string body)', () =>
-    Buffer.byteLength(upstreamText),
+  await bench(S, '  (for comparison: TextEncoder.encode(JSON.stringify(body)))', () =>
+    new TextEncoder().encode(JSON.stringify(upstream)),
   )
 
-  const whole = (text, buf) => {
-    const t = decoder.decode(buf)
-    jsonDepth(t, 256)
-    const parsed = MessagesRequestSchema.safeParse(JSON.parse(t)).data
-    const normalized = normalizeRequest(parsed, { stripBillingHeader: true }).value
-    JSON.stringify(normalized.messages)
-    const built = planUpstream(normalized).build(backend, BUILD)
-    const out = JSON.stringify(built.value)
-    enc.encode(out.toWellFormed())
-    return text
-  }
-  await bench(S, `whole request path, ${kb} KB (all of the above, fresh objects)`, () =>
-    whole(bodyText, bodyBuf),
+  // The whole path: a new conversation each time, and the same conversation again (each turn
+  // of a real session repeats all of the previous request, see reuse.ts).
+  await bench(S, `whole request path, ${kb} KB, nothing known (new app state each time)`, () =>
+    requestPath(view, appState()),
   )
-  const longBuf = Buffer.from(longText)
-  await bench(S, `whole request path, long session ${(longBuf.length / 1024).toFixed(0)} KB`, () =>
-    whole(longText, longBuf),
+  const warm = appState()
+  await bench(S, `whole request path, ${kb} KB, as the previous request`, () =>
+    requestPath(view, warm),
   )
-  const noZod = (buf) => {
-    const t = decoder.decode(buf)
-    const normalized = normalizeRequest(JSON.parse(t), { stripBillingHeader: true }).value
-    const built = planUpstream(normalized).build(backend, BUILD)
-    return enc.encode(JSON.stringify(built.value))
-  }
-  await bench(
-    S,
-    'lower bound: decode + JSON.parse + normalize + build + stringify + encode (no zod, no jsonDepth, no toWellFormed, no router stringify)',
-    () => noZod(bodyBuf),
+  const longView = new Uint8Array(Buffer.from(longText))
+  const longKb = (longView.length / 1024).toFixed(0)
+  await bench(S, `whole request path, long session ${longKb} KB, nothing known`, () =>
+    requestPath(longView, appState()),
+  )
+  const warmLong = appState()
+  await bench(S, `whole request path, long session ${longKb} KB, as the previous request`, () =>
+    requestPath(longView, warmLong),
   )
 }
 
@@ -278,9 +300,6 @@ async function streamSection() {
   const S = 'stream'
   const { reads, frames } = openAIStreamBytes()
   const per = { unit: 'chunk', count: frames.length }
-  async function* source() {
-    for (const r of reads) yield r
-  }
   const normalized = normalizeRequest(fresh(), { stripBillingHeader: true }).value
   const plan = planUpstream(normalized)
   const enc = new TextEncoder()
@@ -295,20 +314,50 @@ async function streamSection() {
   )
   await bench(
     S,
-    'decodeSse (TextDecoder + eventsource-parser + async generator)',
-    async () => {
-      for await (const _ of decodeSse(source()));
+    'SseDecoder.feed per read (TextDecoder + eventsource-parser)',
+    () => {
+      const sse = new SseDecoder()
+      let n = 0
+      for (const r of reads) n += sse.feed(r).length
+      return n + sse.end().length
     },
     { perOp: per },
   )
   await bench(
     S,
-    '+ openAIStreamToParts',
-    async () => {
-      for await (const _ of openAIStreamToParts(decodeSse(source())));
+    '+ OpenAIStreamDecoder.push (chunks → parts)',
+    () => {
+      const sse = new SseDecoder()
+      const decoder = new OpenAIStreamDecoder()
+      const out = []
+      for (const r of reads) for (const item of sse.feed(r)) decoder.push(item, out)
+      decoder.end(out)
+      return out.length
     },
     { perOp: per },
   )
+  /** The route's own decoding (routes/upstream.ts partsOf): one async step per read. */
+  const response = () =>
+    new Response(
+      new ReadableStream({
+        start(c) {
+          for (const r of reads) c.enqueue(r)
+          c.close()
+        },
+      }),
+      { headers: { 'content-type': 'text/event-stream' } },
+    )
+  await bench(
+    S,
+    'partsOf(response) as the route reads it (ReadableStream body, one batch per read)',
+    async () => {
+      let n = 0
+      for await (const batch of partsOf(response(), backend)) n += batch.length
+      return n
+    },
+    { perOp: per },
+  )
+  /** What exchange.ts does with each batch: rescue, Anthropic events, SSE text, bytes. */
   const pipeline = async ({ rescue, build, encode, bytes }) => {
     const transforms = rescue ? plan.transforms(backend) : []
     const builder = new AnthropicEventBuilder({
@@ -317,16 +366,17 @@ async function streamSection() {
       estimateInputTokens: 19000,
     })
     let n = 0
-    for await (const part of openAIStreamToParts(decodeSse(source()))) {
-      for (const p of transforms.length ? applyTransforms(transforms, part) : [part]) {
-        if (!build) continue
-        const events = builder.push(p)
-        if (events.length && encode) {
-          const s = encodeEvents(events)
-          n += bytes ? enc.encode(s).length : s.length
+    for await (const batch of partsOf(response(), backend))
+      for (const part of batch) {
+        for (const p of transforms.length ? applyTransforms(transforms, part) : [part]) {
+          if (!build) continue
+          const events = builder.push(p)
+          if (events.length && encode) {
+            const s = encodeEvents(events)
+            n += bytes ? enc.encode(s).length : s.length
+          }
         }
       }
-    }
     if (build) {
       const tail = builder.end()
       if (encode) n += encodeEvents(tail).length
@@ -631,8 +681,9 @@ async function httpSection() {
     await close(server)
   }
 
-  // 3. The upstream call: undici fetch (string body, as upstream.ts) vs fetch with bytes vs
-  //    undici.request, each reading a 270-chunk OpenAI stream.
+  // 3. The upstream call, each reading a 270-chunk OpenAI stream: anyclaude's own
+  //    (upstream-fetch.ts: undici.request, encoded bytes given once) vs undici fetch (what it
+  //    used first) vs undici.request with a string body.
   const { frames } = openAIStreamBytes()
   const upstreamFrames = frames.slice(0, 260).concat(frames.slice(-4))
   const fake = createServer((req, res) => {
@@ -647,10 +698,28 @@ async function httpSection() {
   await new Promise((r) => fake.listen(0, '127.0.0.1', r))
   const url = `http://127.0.0.1:${fake.address().port}/v1/chat/completions`
   const normalized = normalizeRequest(fresh(), { stripBillingHeader: true }).value
-  const upstreamText = JSON.stringify(planUpstream(normalized).build(backend, BUILD).value)
+  const upstreamBody = planUpstream(normalized).build(backend, BUILD).value
+  const upstreamText = JSON.stringify(upstreamBody)
   const upstreamBytes = enc.encode(upstreamText)
   const fetchAgent = new undici.Agent({ keepAliveTimeout: 10_000 })
   const headers = { 'content-type': 'application/json', accept: 'text/event-stream' }
+  const ours = createUpstreamFetch(loadConfig({ proxyOnly: true }))
+  await bench(
+    S,
+    'upstream: createUpstreamFetch (upstream-fetch.ts), encodeJson bytes',
+    async () => {
+      const res = await ours(url, {
+        method: 'POST',
+        headers,
+        body: encodeJson(upstreamBody),
+        signal: new AbortController().signal,
+      })
+      let n = 0
+      for await (const c of res.body) n += c.length
+      return n
+    },
+  )
+  await ours.close()
   const viaFetch = (body) => async () => {
     const ac = new AbortController()
     const res = await undici.fetch(url, {
@@ -664,7 +733,11 @@ async function httpSection() {
     for await (const c of res.body) n += c.length
     return n
   }
-  await bench(S, 'upstream: undici.fetch, string body (as upstream.ts)', viaFetch(upstreamText))
+  await bench(
+    S,
+    'upstream: undici.fetch, string body (what upstream.ts used first)',
+    viaFetch(upstreamText),
+  )
   await bench(S, 'upstream: undici.fetch, Uint8Array body', viaFetch(upstreamBytes))
   await bench(S, 'upstream: undici.request, string body', async () => {
     const ac = new AbortController()
