@@ -44,10 +44,13 @@ const copyOf = (text: string, [start, end]: Range): string =>
  * than the parse it saved); texts with the same key are told apart by comparing them.
  */
 const fingerprint = (text: string, [start, end]: Range): string => {
-  // Messages all begin alike (`{"role":"user","content"`): the end and the middle tell them apart.
+  // Messages all begin alike (`{"role":"user","content":[{"type":"tool_result"`), then comes
+  // what tells same-sized tool results apart: the tool_use_id. The middle and the end tell the
+  // rest apart.
+  const head = text.slice(Math.min(end, start + 40), Math.min(end, start + 104))
   const middle = (start + end) >> 1
   const mid = text.slice(Math.max(start, middle - 12), Math.min(end, middle + 12))
-  return `${end - start}:${mid}:${text.slice(Math.max(start, end - 32), end)}`
+  return `${end - start}:${head}:${mid}:${text.slice(Math.max(start, end - 32), end)}`
 }
 
 /**

@@ -37,4 +37,22 @@ describe('Reuse', () => {
     expect(seen(['side 0'])).toBe(false)
     expect(seen(['side 19'])).toBe(true)
   })
+
+  it('tells apart tool results that differ only in their tool_use_id (a repeated tool call)', () => {
+    const reuse = new Reuse({ items: ['messages'] })
+    // The same 2 KB answer to the same call, 12 times: same length, same middle, same end.
+    const result = (i: number) => ({
+      role: 'user',
+      content: [
+        {
+          type: 'tool_result',
+          tool_use_id: `toolu_01A9${String(i).padStart(16, '0')}`,
+          content: 'line\n'.repeat(400),
+        },
+      ],
+    })
+    const history = Array.from({ length: 12 }, (_, i) => result(i))
+    expect(pass(reuse, { messages: history })).toEqual([])
+    expect(pass(reuse, { messages: [...history, result(12)] })).toEqual([...history.keys()])
+  })
 })
