@@ -73,6 +73,7 @@ export async function startServer(
     metrics,
     shutdownSignal: shutdown.signal,
     defer: setImmediate,
+    allocBytes: Buffer.allocUnsafe,
     ...options.deps,
   })
 

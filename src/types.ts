@@ -42,6 +42,12 @@ export type AppDeps = {
    * `setTimeout(fn, 0)`; the Node server passes `setImmediate`, which does not wait a millisecond.
    */
   defer?: (fn: () => void) => void
+  /**
+   * Memory for the upstream body, filled entirely right away. Default `new Uint8Array` (zeroed);
+   * the Node server passes `Buffer.allocUnsafe`, which skips zeroing it: 33 µs per 75 KB
+   * request, 190 µs for a 450 KB one (fresh pages).
+   */
+  allocBytes?: (size: number) => Uint8Array<ArrayBuffer>
 }
 
 export type AppVariables = RequestIdVariables &

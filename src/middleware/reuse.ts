@@ -8,6 +8,7 @@
  * hidden from the schema, then put back in place, so keys and elements keep their order. The
  * values handed on are shared between requests and frozen: nothing downstream may change them.
  */
+import { deepFreeze } from '../translate/freeze.js'
 import type { JsonScan } from './json-scan.js'
 
 export type ReuseOptions = {
@@ -58,14 +59,6 @@ const fingerprint = (text: string, [start, end]: Range): string => {
  * otherwise be compared one by one, a cost growing with the square of their number.
  */
 const PER_FINGERPRINT = 4
-
-function deepFreeze<T>(value: T): T {
-  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
-    Object.freeze(value)
-    for (const v of Object.values(value)) deepFreeze(v)
-  }
-  return value
-}
 
 export class Reuse {
   /** Every key the scan must locate. */

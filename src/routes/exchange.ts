@@ -59,6 +59,8 @@ export type ExchangeInput = {
   promptBytes: number
   /** Base64 image data in the request (sent upstream only to vision backends). */
   images?: ImageSize
+  /** See AppDeps.allocBytes. */
+  allocBytes?: (size: number) => Uint8Array<ArrayBuffer>
 }
 
 export type ExchangeResult = { ok: true } | { ok: false; error: ProxyError }
@@ -411,7 +413,7 @@ function serialize(
     // Bytes, not one big string: a Claude Code prompt is a two-byte string (150 KB for 75 KB of
     // UTF-8) that would stay on the heap while the backend pre-fills, for every queued request,
     // and would be allocated where only a full collection frees it (see encode-json.ts).
-    body: encodeJson(built.value),
+    body: encodeJson(built.value, input.allocBytes),
     maxTokens: (built.value.max_tokens ?? built.value.max_completion_tokens) as number | undefined,
   }
 }

@@ -87,6 +87,7 @@ export const messagesHandler = (deps: MessagesRouteDeps) =>
       shutdownSignal: c.get('deps').shutdownSignal,
       promptBytes: withoutImageData(c.get('bodyBytes'), images),
       images,
+      allocBytes: c.get('deps').allocBytes,
     }
     const affinityKey = route.sessionKey
       ? `${route.sessionKey}|${route.hasTools ? 'tools' : 'chat'}`

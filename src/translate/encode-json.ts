@@ -26,8 +26,14 @@ export function reuseEncoding(value: object): void {
   reusable.add(value)
 }
 
-/** Top-level arrays (messages, tools) are written one element at a time. */
-export function encodeJson(value: Record<string, unknown>): Uint8Array<ArrayBuffer> {
+/**
+ * Top-level arrays (messages, tools) are written one element at a time.
+ * @param alloc memory for the result (filled entirely), e.g. Node's `Buffer.allocUnsafe`
+ */
+export function encodeJson(
+  value: Record<string, unknown>,
+  alloc: (size: number) => Uint8Array<ArrayBuffer> = (size) => new Uint8Array(size),
+): Uint8Array<ArrayBuffer> {
   let offset = 0
   const push = (s: string) => {
     // UTF-8 takes at most 3 bytes per UTF-16 unit.
@@ -78,7 +84,8 @@ export function encodeJson(value: Record<string, unknown>): Uint8Array<ArrayBuff
     sep = ','
   }
   push(sep === '{' ? '{}' : '}')
-  const out = scratch.slice(0, offset)
+  const out = alloc(offset)
+  out.set(scratch.subarray(0, offset))
   // A very long session grew the scratch: do not keep megabytes around for the next request.
   if (scratch.length > 4 * 1024 * 1024) scratch = new Uint8Array(256 * 1024)
   return out

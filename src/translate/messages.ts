@@ -9,6 +9,7 @@
 import type { Backend } from '../backends/types.js'
 import type { MessagesRequest } from '../schemas/anthropic.js'
 import { reuseEncoding } from './encode-json.js'
+import { deepFreeze } from './freeze.js'
 import {
   type AnyBlock,
   blockToParts,
@@ -19,6 +20,7 @@ import {
 import type {
   OpenAIAssistantMessage,
   OpenAIContentPart,
+  OpenAIImagePart,
   OpenAIMessage,
   OpenAISystemMessage,
   OpenAIToolCall,
@@ -168,6 +170,64 @@ function user(blocks: AnyBlock[], calls: string[], ctx: Ctx): void {
   ctx.out.push({ role: 'user', content })
 }
 
+type Message = MessagesRequest['messages'][number]
+
+/** What translating one message added to the context, to add again without translating it. */
+type Translation = {
+  out: readonly OpenAIMessage[]
+  warnings: readonly string[]
+  carried: readonly OpenAIImagePart[]
+  calls: string[]
+}
+
+/**
+ * Shared normalized messages (frozen, see normalize.ts) → their translations, by context. A long
+ * session resends every earlier message on each turn: translated once, and with their bytes kept
+ * (reuseEncoding), a turn's history costs a lookup per message instead of ~4 µs per KB.
+ */
+const translations = new WeakMap<Message, Map<string, Translation>>()
+/** Contexts remembered per message (one in practice: one backend, one history). */
+const CONTEXTS = 4
+
+/**
+ * Everything a message's translation depends on besides the message: the backend's switches,
+ * the calls it may answer, the images carried so far (their numbers). Undefined when the
+ * translation cannot be kept: the short tool-id mapping depends on all earlier ids.
+ */
+function contextKey(m: Message, calls: string[], ctx: Ctx): string | undefined {
+  if (ctx.backend.shortToolIds || m.role === 'system' || !Object.isFrozen(m)) return undefined
+  const b = ctx.backend
+  const flags = `${+ctx.images}${+b.replayThinking}${+b.historyToolCallsAsText}`
+  return `${flags}:${ctx.carried.length}:${m.role === 'user' ? calls.join(' ') : ''}`
+}
+
+/** Runs `translate` for `m` once per context; later runs replay what it added to `ctx`. */
+function translateOnce(m: Message, calls: string[], ctx: Ctx, translate: () => string[]): string[] {
+  const key = contextKey(m, calls, ctx)
+  if (key === undefined) return translate()
+  const known = translations.get(m)?.get(key)
+  if (known) {
+    ctx.out.push(...known.out)
+    ctx.warnings.push(...known.warnings)
+    ctx.carried.push(...known.carried)
+    return known.calls
+  }
+  const from = { out: ctx.out.length, warnings: ctx.warnings.length, carried: ctx.carried.length }
+  const result = translate()
+  const out = ctx.out.slice(from.out)
+  for (const message of out) reuseEncoding(deepFreeze(message))
+  const entry: Translation = {
+    out,
+    warnings: ctx.warnings.slice(from.warnings),
+    carried: deepFreeze(ctx.carried.slice(from.carried)),
+    calls: result,
+  }
+  const byContext = translations.get(m) ?? new Map<string, Translation>()
+  if (byContext.size >= CONTEXTS) byContext.clear()
+  translations.set(m, byContext.set(key, entry))
+  return result
+}
+
 /**
  * Converts `system` and `messages`; see the module comment and protocol.md §6.3.
  *
@@ -190,16 +250,21 @@ export function toOpenAIMessages(
   if (system) ctx.out.push(system)
   let calls: string[] = []
   req.messages.forEach((m, i) => {
-    const blocks = blocksOf(m.content)
     if (m.role === 'user') {
-      user(blocks, calls, ctx)
+      const answering = calls
+      translateOnce(m, answering, ctx, () => {
+        user(blocksOf(m.content), answering, ctx)
+        return []
+      })
       calls = []
       return
     }
     answerMissing(calls, new Set(), ctx)
     calls = []
-    if (m.role === 'assistant') calls = assistant(blocks, ctx)
+    if (m.role === 'assistant')
+      calls = translateOnce(m, [], ctx, () => assistant(blocksOf(m.content), ctx))
     else {
+      const blocks = blocksOf(m.content)
       ctx.warnings.push(`messages[${i}]: role system not normalized; sent as a system message`)
       const text = blocks.flatMap((b) => (typeof b.text === 'string' ? [b.text] : [])).join('\n\n')
       ctx.out.push({ role: 'system', content: text })

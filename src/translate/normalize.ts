@@ -9,6 +9,7 @@
  * one.
  */
 import type { ContentBlockParamT, MessageParamT, MessagesRequest } from '../schemas/anthropic.js'
+import { deepFreeze } from './freeze.js'
 import type { Translated } from './openai-request-types.js'
 
 export type NormalizeOptions = {
@@ -72,10 +73,35 @@ function systemTexts(req: MessagesRequest, opts: NormalizeOptions, warnings: str
   })
 }
 
-type Draft = { role: Role; blocks: Block[]; original: boolean }
+/** `source`: the one message it comes from, unmerged (its normalized form can be shared). */
+type Draft = { role: Role; blocks: readonly Block[]; original: boolean; source?: MessageParamT }
+
+/**
+ * Shared messages (frozen: validate's reuse hands out the same object while a message's text
+ * repeats) → their normalized form, the same frozen object every time, which lets the
+ * translation and its bytes be kept for it too (messages.ts, encode-json.ts).
+ */
+const normalizedOf = new WeakMap<MessageParamT, MessageParamT>()
+
+/** The blocks of a normalized message (the inverse of {@link canonical}). */
+const blocksOfContent = (content: MessageParamT['content']): readonly Block[] =>
+  typeof content === 'string' ? [{ type: 'text', text: content }] : content
+
+/** The normalized message for a draft, shared when it stands for one shared message. */
+function messageOf(d: Draft): MessageParamT {
+  const source = d.source
+  if (source === undefined || !Object.isFrozen(source))
+    return { role: d.role, content: canonical(d.blocks) }
+  let known = normalizedOf.get(source)
+  if (known === undefined) {
+    known = deepFreeze({ role: d.role, content: canonical(d.blocks) })
+    normalizedOf.set(source, known)
+  }
+  return known
+}
 
 /** Tool results first, so a merged user turn stays valid for the Anthropic API too. */
-const mergeBlocks = (role: Role, a: Block[], b: Block[]): Block[] => {
+const mergeBlocks = (role: Role, a: readonly Block[], b: readonly Block[]): Block[] => {
   if (role !== 'user') return [...a, ...b]
   const all = [...a, ...b]
   return [
@@ -84,8 +110,9 @@ const mergeBlocks = (role: Role, a: Block[], b: Block[]): Block[] => {
   ]
 }
 
-const canonical = (blocks: Block[]): MessageParamT['content'] =>
-  blocks.length === 1 && blocks[0] && isText(blocks[0]) ? blocks[0].text : blocks
+/** (Blocks of a shared message reach here only merged, i.e. copied: never a frozen array.) */
+const canonical = (blocks: readonly Block[]): MessageParamT['content'] =>
+  blocks.length === 1 && blocks[0] && isText(blocks[0]) ? blocks[0].text : (blocks as Block[])
 
 /**
  * Canonicalises a request before translation; see the module comment. Idempotent.
@@ -114,12 +141,13 @@ export function normalizeRequest(
       }
       return
     }
-    const blocks = toBlocks(m.content)
+    const known = normalizedOf.get(m)
+    const blocks = known ? blocksOfContent(known.content) : toBlocks(m.content)
     if (blocks.length === 0) {
       warnings.push(`messages[${i}]: dropped an empty ${m.role} message`)
       return
     }
-    drafts.push({ role: m.role, blocks, original: true })
+    drafts.push({ role: m.role, blocks, original: true, source: m })
   })
 
   const merged: Draft[] = []
@@ -131,6 +159,7 @@ export function normalizeRequest(
     }
     if (prev.original && d.original) warnings.push(`merged consecutive ${d.role} messages`)
     prev.blocks = mergeBlocks(d.role, prev.blocks, d.blocks)
+    prev.source = undefined
     prev.original = prev.original || d.original
   }
 
@@ -146,7 +175,7 @@ export function normalizeRequest(
     ...(system.length > 0
       ? { system: system.map((text) => ({ type: 'text' as const, text })) }
       : {}),
-    messages: merged.map((d) => ({ role: d.role, content: canonical(d.blocks) })),
+    messages: merged.map(messageOf),
     ...(req.tools ? { tools: req.tools.map(withoutCacheControl) } : {}),
   }
   return { value, warnings }

@@ -86,4 +86,13 @@ describe('reused encodings', () => {
     expect(after).toContain('You are')
     expect(after).not.toContain('changed')
   })
+
+  it('fills all of the memory it is given (Node passes Buffer.allocUnsafe: old bytes)', () => {
+    const body = { model: 'm', messages: [{ role: 'user', content: 'héllo — "x"\n' }] }
+    const dirty = (size: number) => new Uint8Array(size).fill(0xff)
+    expect(encodeJson(body, dirty)).toEqual(reference(body))
+    expect(new Uint8Array(encodeJson(body, (size) => Buffer.allocUnsafe(size)))).toEqual(
+      reference(body),
+    )
+  })
 })
