@@ -7,6 +7,7 @@
  * closes may finish for `graceMs`, then are aborted and counted as failures.
  */
 import { setMaxListeners } from 'node:events'
+import { readFileSync } from 'node:fs'
 import { performance } from 'node:perf_hooks'
 import { Pool } from 'undici'
 import { AnthropicCheck, OpenAICheck } from './check.mjs'
@@ -29,12 +30,29 @@ const summary = (values) => {
 }
 
 /**
- * One request: returns { failure?, warnings, ttftMs, totalMs, events }.
+ * Time this process's main thread has spent runnable but not running, in ms (Linux: the second
+ * field of /proc/self/schedstat, in ns), or undefined where there is no such file.
+ */
+function runQueueMs() {
+  try {
+    return Number(readFileSync('/proc/self/schedstat', 'utf8').split(' ')[1]) / 1e6
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * One request: returns { failure?, warnings, ttftMs, totalMs, events, waitMs }. With `target.wait`
+ * (concurrency 1), `waitMs` is how long the load generator sat on the CPU's run queue between
+ * sending the request and reading the first token: time in the TTFT that is the scheduler's,
+ * not the proxy's (see bench/LATEST.md).
  * @param target {{ pool: Pool, path: string, headers: object, body: Buffer, mode: 'anthropic'|'openai', expect: object }}
  */
 async function once(target, signal) {
   const check =
     target.mode === 'anthropic' ? new AnthropicCheck(target.expect) : new OpenAICheck(target.expect)
+  const q0 = target.wait ? runQueueMs() : undefined
+  let waitMs
   const t0 = performance.now()
   let failure
   try {
@@ -50,7 +68,11 @@ async function once(target, signal) {
       failure = `status-${res.statusCode}`
     } else {
       res.body.setEncoding('utf8')
-      for await (const text of res.body) check.feed(text, performance.now())
+      for await (const text of res.body) {
+        const seen = check.firstAt !== undefined
+        check.feed(text, performance.now())
+        if (q0 !== undefined && !seen && check.firstAt !== undefined) waitMs = runQueueMs() - q0
+      }
       failure = check.finish()
     }
   } catch (err) {
@@ -64,6 +86,7 @@ async function once(target, signal) {
     totalMs: t1 - t0,
     end: t1,
     events: check.events,
+    waitMs,
   }
 }
 
@@ -85,6 +108,7 @@ export async function runStep(opts) {
     ...opts,
     pool,
     body: Buffer.isBuffer(opts.body) ? opts.body : Buffer.from(opts.body),
+    wait: opts.concurrency === 1,
   }
   const abort = new AbortController()
   // One signal for every request of the step (each adds a listener while it runs).
@@ -140,6 +164,9 @@ export async function runStep(opts) {
         : 0,
       ttftMs: summary(ok.map((r) => r.ttftMs).filter((x) => x !== undefined)),
       latencyMs: summary(ok.map((r) => r.totalMs)),
+      ...(target.wait && ok.some((r) => r.waitMs !== undefined)
+        ? { clientWaitMs: summary(ok.map((r) => r.waitMs).filter((x) => x !== undefined)) }
+        : {}),
     }
   } finally {
     abort.abort()
