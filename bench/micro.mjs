@@ -150,6 +150,11 @@ const withFreshSchemas = (req) => ({
 /** The app's reuse settings (app.ts): tools and system prompt whole, history message by message. */
 const REUSE = { values: ['tools', 'system'], items: ['messages'] }
 const LIMITS = { maxDepth: 256 }
+/** The byte helpers the Node server gives validate (server.ts). */
+const nodeBytes = {
+  view: (b) => Buffer.from(b.buffer, b.byteOffset, b.byteLength),
+  equal: (a, b) => Buffer.compare(a, b) === 0,
+}
 
 /**
  * The request path as the app runs it, from the body bytes to the upstream body bytes: validate
@@ -157,12 +162,15 @@ const LIMITS = { maxDepth: 256 }
  * `state` carries what lives across requests in the app (the reuse cache, the interner).
  */
 function requestPath(bytes, state) {
-  const body = parseBody(bytes, MessagesRequestSchema, LIMITS, state.reuse)
+  const body = parseBody(nodeBytes.view(bytes), MessagesRequestSchema, LIMITS, state.reuse)
   const request = state.interner.request(normalizeRequest(body, { stripBillingHeader: true }).value)
   const built = planUpstream(request).build(backend, BUILD)
   return encodeJson(built.value)
 }
-const appState = () => ({ reuse: new Reuse(REUSE), interner: new Interner() })
+const appState = () => ({
+  reuse: new Reuse({ ...REUSE, equal: nodeBytes.equal }),
+  interner: new Interner(),
+})
 
 async function requestSection() {
   const S = 'request'
@@ -184,19 +192,20 @@ async function requestSection() {
   await bench(S, '  (for comparison: TextDecoder(fatal).decode, the non-ASCII-JSON fallback)', () =>
     strict.decode(view),
   )
-  await bench(S, 'scanJson: depth + top-level and message ranges (validate)', () =>
-    scanJson(text, 256, REUSE.values.concat(REUSE.items), REUSE.items),
+  const buffer = nodeBytes.view(view)
+  await bench(S, 'scanJson of the bytes: depth + top-level and message ranges (validate)', () =>
+    scanJson(buffer, 256, REUSE.values.concat(REUSE.items), REUSE.items),
   )
   await bench(S, 'JSON.parse of the whole body (validate, nothing known)', () => JSON.parse(text))
   await bench(S, 'zod MessagesRequestSchema.safeParse, whole body', () =>
     MessagesRequestSchema.safeParse(next(parsedPool)),
   )
   await bench(S, 'parseBody, nothing reused (a new conversation)', () =>
-    parseBody(view, MessagesRequestSchema, LIMITS, noReuse),
+    parseBody(buffer, MessagesRequestSchema, LIMITS, noReuse),
   )
-  const reuse = new Reuse(REUSE)
+  const reuse = new Reuse({ ...REUSE, equal: nodeBytes.equal })
   await bench(S, 'parseBody, tools/system/history known from the last request', () =>
-    parseBody(view, MessagesRequestSchema, LIMITS, reuse),
+    parseBody(buffer, MessagesRequestSchema, LIMITS, reuse),
   )
   // normalize, tool-mapping, exchange
   await bench(S, 'normalizeRequest (normalize)', () =>

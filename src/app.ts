@@ -116,7 +116,8 @@ export function createApp(config: Config, deps: AppDeps): Hono<AppEnv> {
     validate({
       schema: MessagesRequestSchema,
       maxBytes: config.bodyLimit,
-      reuse: REUSE,
+      reuse: { ...REUSE, equal: deps.bytes?.equal },
+      view: deps.bytes?.view,
     }),
     ...translate,
     messagesHandler({ registry, calibrator }),
@@ -126,7 +127,8 @@ export function createApp(config: Config, deps: AppDeps): Hono<AppEnv> {
     validate({
       schema: CountTokensRequestSchema,
       maxBytes: config.bodyLimit,
-      reuse: REUSE,
+      reuse: { ...REUSE, equal: deps.bytes?.equal },
+      view: deps.bytes?.view,
     }),
     ...translate,
     countTokensHandler({ registry, calibrator }),

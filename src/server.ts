@@ -74,6 +74,10 @@ export async function startServer(
     shutdownSignal: shutdown.signal,
     defer: setImmediate,
     allocBytes: Buffer.allocUnsafe,
+    bytes: {
+      view: (b) => Buffer.from(b.buffer, b.byteOffset, b.byteLength),
+      equal: (a, b) => Buffer.compare(a, b) === 0,
+    },
     ...options.deps,
   })
 

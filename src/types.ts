@@ -48,6 +48,15 @@ export type AppDeps = {
    * request, 190 µs for a 450 KB one (fresh pages).
    */
   allocBytes?: (size: number) => Uint8Array<ArrayBuffer>
+  /**
+   * Native byte helpers for the request body (validate, reuse): a view with a fast `indexOf`, and
+   * equality. Default: Uint8Array's own and a loop; the Node server passes Buffer's (memchr,
+   * memcmp): ~35 µs less per 75 KB request.
+   */
+  bytes?: {
+    view: (bytes: Uint8Array) => Uint8Array
+    equal: (a: Uint8Array, b: Uint8Array) => boolean
+  }
 }
 
 export type AppVariables = RequestIdVariables &

@@ -1,12 +1,13 @@
 /**
- * @module middleware/reuse: parts of a request body whose JSON text repeats a recent request's
- * are taken as they were validated then, not parsed and validated again.
+ * @module middleware/reuse: parts of a request body whose JSON bytes repeat a recent request's
+ * are taken as they were validated then, not decoded, parsed and validated again.
  *
  * Claude Code resends, on every turn of a conversation, the same tools (36-60 KB), the same
- * system prompt and the whole history so far (all of it but the newest turn). The body's text is
- * scanned once (json-scan.ts); each known part's text is replaced by `null` before `JSON.parse`,
- * hidden from the schema, then put back in place, so keys and elements keep their order. The
- * values handed on are shared between requests and frozen: nothing downstream may change them.
+ * system prompt and the whole history so far (all of it but the newest turn). The body's bytes
+ * are scanned once (json-scan.ts); each known part is replaced by `null` before decoding and
+ * `JSON.parse`, hidden from the schema, then put back in place, so keys and elements keep their
+ * order. The values handed on are shared between requests and frozen: nothing downstream may
+ * change them.
  */
 import { deepFreeze } from '../translate/freeze.js'
 import type { JsonScan } from './json-scan.js'
@@ -16,12 +17,14 @@ export type ReuseOptions = {
   values?: readonly string[]
   /** Top-level arrays whose elements are reused one by one (history messages). */
   items?: readonly string[]
+  /** Byte equality; default a loop here, the Node server passes a native one (Buffer.compare). */
+  equal?: (a: Uint8Array, b: Uint8Array) => boolean
 }
 
-/** What one body skips (the text to parse instead, what goes back where) and what it brings. */
+/** What one body skips (the bytes to parse instead, what goes back where) and what it brings. */
 export type Substitution = {
-  /** Undefined when nothing is known: parse the text itself. */
-  source?: string
+  /** Undefined when nothing is known: parse the body itself. */
+  source?: Uint8Array
   values: [string, unknown][]
   items: [string, Map<number, unknown>][]
   /** Parts not known yet, to remember once the body is valid. */
@@ -29,29 +32,40 @@ export type Substitution = {
 }
 
 export type Range = [number, number]
-type Entry = { text: string; value: unknown }
+type Entry = { bytes: Uint8Array; value: unknown }
 
 /** Whole values remembered (tools and system prompts of the main agent, sub-agents...). */
 const VALUES = 8
-/** Elements remembered, by the total length of their text (about 3x that in memory). */
-const ITEM_CHARS = 2_000_000
+/** Elements remembered, by the total size of their bytes (about 3x that in memory). */
+const ITEM_BYTES = 2_000_000
 
-/** A copy of part of the text: a slice would keep the whole body's text alive. */
-const copyOf = (text: string, [start, end]: Range): string =>
-  `${text.slice(start, end)} `.slice(0, -1)
+/** `a` and `b` hold the same bytes. */
+export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
+  return true
+}
+
+/** FNV-1a over `bytes[start, end)`, continuing from `h`. */
+function fnv(bytes: Uint8Array, start: number, end: number, h: number): number {
+  for (let i = start; i < end; i++) h = Math.imul(h ^ bytes[i]!, 16777619)
+  return h
+}
 
 /**
- * A cheap key for a long text (hashing every message's whole text, twice a request, cost more
- * than the parse it saved); texts with the same key are told apart by comparing them.
+ * A cheap key for a long element (hashing every message whole, twice a request, cost more than
+ * the parse it saved): its length and a hash of three samples. Elements with the same key are
+ * told apart by comparing them.
  */
-const fingerprint = (text: string, [start, end]: Range): string => {
+const fingerprint = (bytes: Uint8Array, [start, end]: Range): string => {
   // Messages all begin alike (`{"role":"user","content":[{"type":"tool_result"`), then comes
   // what tells same-sized tool results apart: the tool_use_id. The middle and the end tell the
   // rest apart.
-  const head = text.slice(Math.min(end, start + 40), Math.min(end, start + 104))
+  let h = fnv(bytes, Math.min(end, start + 40), Math.min(end, start + 104), 0x811c9dc5)
   const middle = (start + end) >> 1
-  const mid = text.slice(Math.max(start, middle - 12), Math.min(end, middle + 12))
-  return `${end - start}:${head}:${mid}:${text.slice(Math.max(start, end - 32), end)}`
+  h = fnv(bytes, Math.max(start, middle - 12), Math.min(end, middle + 12), h)
+  h = fnv(bytes, Math.max(start, end - 32), end, h)
+  return `${end - start}:${h >>> 0}`
 }
 
 /**
@@ -67,21 +81,23 @@ export class Reuse {
   readonly #values: (Entry & { key: string })[] = []
   /** Per item key: fingerprint → elements with it, least recently used first. */
   readonly #items = new Map<string, Map<string, Entry[]>>()
-  #itemChars = 0
+  #itemBytes = 0
+  readonly #equal: (a: Uint8Array, b: Uint8Array) => boolean
 
   constructor(options: ReuseOptions = {}) {
     this.itemKeys = options.items ?? []
     this.keys = [...new Set([...(options.values ?? []), ...this.itemKeys])]
+    this.#equal = options.equal ?? sameBytes
     for (const key of this.itemKeys) this.#items.set(key, new Map())
   }
 
-  /** The text with each known part replaced by `null` (no source when nothing is known). */
-  substitute(text: string, scan: JsonScan): Substitution {
+  /** The body with each known part replaced by `null` (no source when nothing is known). */
+  substitute(bytes: Uint8Array, scan: JsonScan): Substitution {
     const cuts: Range[] = []
     const sub: Substitution = { values: [], items: [], fresh: { values: [], items: [] } }
     for (const [key, range] of scan.values) {
       if (this.itemKeys.includes(key)) continue
-      const entry = this.#findValue(key, text, range)
+      const entry = this.#findValue(key, bytes, range)
       if (!entry) {
         sub.fresh.values.push([key, range])
         continue
@@ -94,7 +110,7 @@ export class Reuse {
       if (!cache) continue
       const known = new Map<number, unknown>()
       ranges.forEach((range, index) => {
-        const entry = this.#findItem(cache, text, range)
+        const entry = this.#findItem(cache, bytes, range)
         if (!entry) {
           sub.fresh.items.push([key, index, range])
           return
@@ -106,13 +122,20 @@ export class Reuse {
     }
     if (cuts.length === 0) return sub
     cuts.sort((a, b) => a[0] - b[0])
-    let source = ''
+    const size = cuts.reduce((n, [start, end]) => n - (end - start) + NULL.length, bytes.length)
+    const source = new Uint8Array(size)
     let from = 0
-    for (const [start, end] of cuts) {
-      source += `${text.slice(from, start)}null`
+    let at = 0
+    for (const [start, end] of [...cuts, [bytes.length, bytes.length] as Range]) {
+      source.set(bytes.subarray(from, start), at)
+      at += start - from
+      if (start < bytes.length) {
+        source.set(NULL, at)
+        at += NULL.length
+      }
       from = end
     }
-    sub.source = source + text.slice(from)
+    sub.source = source
     return sub
   }
 
@@ -161,24 +184,26 @@ export class Reuse {
     }
   }
 
-  /** Keeps the new parts of a validated body, by their text (frozen: they will be shared). */
-  remember(text: string, sub: Substitution, object: Record<string, unknown>): void {
-    for (const [key, range] of sub.fresh.values) {
-      this.#values.unshift({ key, text: copyOf(text, range), value: deepFreeze(object[key]) })
+  /** Keeps the new parts of a validated body, by their bytes (frozen: they will be shared). */
+  remember(bytes: Uint8Array, sub: Substitution, object: Record<string, unknown>): void {
+    for (const [key, [start, end]] of sub.fresh.values) {
+      const own = bytes.slice(start, end)
+      this.#values.unshift({ key, bytes: own, value: deepFreeze(object[key]) })
       if (this.#values.length > VALUES) this.#values.pop()
     }
     for (const [key, index, range] of sub.fresh.items) {
       const cache = this.#items.get(key)
       const list = object[key]
       if (!cache || !Array.isArray(list) || list[index] === undefined) continue
-      const print = fingerprint(text, range)
-      const own = copyOf(text, range)
+      const print = fingerprint(bytes, range)
+      const own = bytes.subarray(range[0], range[1])
       const entries = cache.get(print) ?? []
       if (entries.length >= PER_FINGERPRINT) continue
-      if (entries.some((e) => e.text === own)) continue // the same element twice in one body
-      entries.push({ text: own, value: deepFreeze(list[index]) })
+      // The same element twice in one body.
+      if (entries.some((e) => this.#equal(e.bytes, own))) continue
+      entries.push({ bytes: own.slice(), value: deepFreeze(list[index]) })
       cache.set(print, entries)
-      this.#itemChars += own.length
+      this.#itemBytes += own.length
     }
     this.#evictItems()
   }
@@ -186,19 +211,19 @@ export class Reuse {
   #evictItems() {
     for (const cache of this.#items.values())
       for (const [print, entries] of cache) {
-        if (this.#itemChars <= ITEM_CHARS) return
+        if (this.#itemBytes <= ITEM_BYTES) return
         cache.delete(print)
-        for (const e of entries) this.#itemChars -= e.text.length
+        for (const e of entries) this.#itemBytes -= e.bytes.length
       }
   }
 
-  /** The element with this text, its fingerprint moved to the most recently used end. */
-  #findItem(cache: Map<string, Entry[]>, text: string, range: Range): Entry | undefined {
-    const print = fingerprint(text, range)
+  /** The element with these bytes, its fingerprint moved to the most recently used end. */
+  #findItem(cache: Map<string, Entry[]>, bytes: Uint8Array, range: Range): Entry | undefined {
+    const print = fingerprint(bytes, range)
     const entries = cache.get(print)
     if (!entries) return undefined
-    const slice = text.slice(range[0], range[1])
-    const entry = entries.find((e) => e.text === slice)
+    const part = bytes.subarray(range[0], range[1])
+    const entry = entries.find((e) => this.#equal(e.bytes, part))
     if (entry) {
       cache.delete(print)
       cache.set(print, entries)
@@ -206,16 +231,19 @@ export class Reuse {
     return entry
   }
 
-  /** The whole value for this text, moved to the front (the tools in use stay). */
-  #findValue(key: string, text: string, [start, end]: Range) {
+  /** The whole value with these bytes, moved to the front (the tools in use stay). */
+  #findValue(key: string, bytes: Uint8Array, [start, end]: Range) {
     const length = end - start
     const entries = this.#values
     for (let i = 0; i < entries.length; i++) {
       const e = entries[i]!
-      if (e.key !== key || e.text.length !== length || e.text !== text.slice(start, end)) continue
+      if (e.key !== key || e.bytes.length !== length) continue
+      if (!this.#equal(e.bytes, bytes.subarray(start, end))) continue
       if (i > 0) entries.unshift(...entries.splice(i, 1))
       return e
     }
     return undefined
   }
 }
+
+const NULL = new Uint8Array([110, 117, 108, 108])

@@ -4,11 +4,11 @@ import { Reuse } from '../../src/middleware/reuse.js'
 
 /** One body through the reuse cache as validate does it; returns the indexes taken from it. */
 function pass(reuse: Reuse, body: unknown): number[] {
-  const text = JSON.stringify(body)
-  const scan = scanJson(text, 100, reuse.keys, reuse.itemKeys)
-  const sub = reuse.substitute(text, scan)
+  const bytes = new TextEncoder().encode(JSON.stringify(body))
+  const scan = scanJson(bytes, 100, reuse.keys, reuse.itemKeys)
+  const sub = reuse.substitute(bytes, scan)
   const known = [...(sub.items.find(([k]) => k === 'messages')?.[1].keys() ?? [])]
-  reuse.remember(text, sub, JSON.parse(text))
+  reuse.remember(bytes, sub, JSON.parse(JSON.stringify(body)))
   return known
 }
 
@@ -24,9 +24,9 @@ describe('Reuse', () => {
   it('keeps the last 8 whole values, the ones in use moved to the front', () => {
     const reuse = new Reuse({ values: ['tools'] })
     const seen = (tools: unknown) => {
-      const text = JSON.stringify({ tools })
-      const sub = reuse.substitute(text, scanJson(text, 100, reuse.keys))
-      reuse.remember(text, sub, JSON.parse(text))
+      const bytes = new TextEncoder().encode(JSON.stringify({ tools }))
+      const sub = reuse.substitute(bytes, scanJson(bytes, 100, reuse.keys))
+      reuse.remember(bytes, sub, { tools })
       return sub.values.length > 0
     }
     seen(['main'])

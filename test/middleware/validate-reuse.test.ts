@@ -20,13 +20,23 @@ const request = (over: Record<string, unknown> = {}) => ({
   ...over,
 })
 
+/** The Node server's byte helpers (server.ts): Buffer views and Buffer.compare. */
+const nodeBytes = {
+  view: (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength),
+  equal: (a: Uint8Array, b: Uint8Array) => Buffer.compare(a, b) === 0,
+}
+
 /** An app that records the body each request validated to. */
-function reuseApp() {
+function reuseApp(bytes?: typeof nodeBytes) {
   const bodies: Record<string, unknown>[] = []
   const app = new Hono<AppEnv>()
   app.post(
     '/v1/messages',
-    validate({ schema: MessagesRequestSchema, reuse: { values: ['tools'], items: ['messages'] } }),
+    validate({
+      schema: MessagesRequestSchema,
+      reuse: { values: ['tools'], items: ['messages'], equal: bytes?.equal },
+      view: bytes?.view,
+    }),
     (c) => {
       bodies.push(c.get('body') as Record<string, unknown>)
       return c.json({ ok: true })
@@ -157,42 +167,48 @@ describe('validate: reused values', () => {
     expect(bodies[1]!.tools).toEqual([tool('Grep')])
   })
 
-  it('gives exactly what JSON.parse gives, for any mix of repeated and new tools (property)', async () => {
-    const { bodies, send } = reuseApp()
-    const pool = [[tool('A')], [tool('A'), tool('B')], [tool('C')], [tool('D')], [tool('E')]]
-    const said = ['hi', 'é', '{"a":[1,2]}', 'a, b', '']
-    await fc.assert(
-      fc.asyncProperty(
-        fc.array(
-          fc.record({
-            pick: fc.nat({ max: 4 }),
-            text: fc.string(),
-            history: fc.array(fc.nat({ max: 4 }), { maxLength: 4 }),
-            pretty: fc.boolean(),
-          }),
-          { minLength: 1, maxLength: 12 },
+  it.each([
+    ['portable byte helpers', undefined],
+    ["the Node server's byte helpers", nodeBytes],
+  ])(
+    'gives exactly what JSON.parse gives, for any mix of repeated and new tools, with %s (property)',
+    async (_name, helpers) => {
+      const { bodies, send } = reuseApp(helpers)
+      const pool = [[tool('A')], [tool('A'), tool('B')], [tool('C')], [tool('D')], [tool('E')]]
+      const said = ['hi', 'é', '{"a":[1,2]}', 'a, b', '']
+      await fc.assert(
+        fc.asyncProperty(
+          fc.array(
+            fc.record({
+              pick: fc.nat({ max: 4 }),
+              text: fc.string(),
+              history: fc.array(fc.nat({ max: 4 }), { maxLength: 4 }),
+              pretty: fc.boolean(),
+            }),
+            { minLength: 1, maxLength: 12 },
+          ),
+          async (steps) => {
+            for (const { pick, text, history, pretty } of steps) {
+              const body = request({
+                messages: [
+                  ...history.map((h, i) => ({
+                    role: i % 2 ? 'assistant' : 'user',
+                    content: said[h] || [{ type: 'text', text: `t${h}` }],
+                  })),
+                  { role: 'user', content: text || 'x' },
+                ],
+                tools: pool[pick],
+              })
+              const raw = pretty ? JSON.stringify(body, null, 1) : JSON.stringify(body)
+              expect((await send(raw)).status).toBe(200)
+              const got = bodies.at(-1)!
+              expect(got).toEqual(JSON.parse(raw))
+              expect(Object.keys(got)).toEqual(Object.keys(body))
+            }
+          },
         ),
-        async (steps) => {
-          for (const { pick, text, history, pretty } of steps) {
-            const body = request({
-              messages: [
-                ...history.map((h, i) => ({
-                  role: i % 2 ? 'assistant' : 'user',
-                  content: said[h] || [{ type: 'text', text: `t${h}` }],
-                })),
-                { role: 'user', content: text || 'x' },
-              ],
-              tools: pool[pick],
-            })
-            const raw = pretty ? JSON.stringify(body, null, 1) : JSON.stringify(body)
-            expect((await send(raw)).status).toBe(200)
-            const got = bodies.at(-1)!
-            expect(got).toEqual(JSON.parse(raw))
-            expect(Object.keys(got)).toEqual(Object.keys(body))
-          }
-        },
-      ),
-      { numRuns: 60, seed: 8 },
-    )
-  })
+        { numRuns: 60, seed: 8 },
+      )
+    },
+  )
 })
