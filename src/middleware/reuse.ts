@@ -39,6 +39,13 @@ const VALUES = 8
 /** Elements remembered, by the total size of their bytes (about 3x that in memory). */
 const ITEM_BYTES = 2_000_000
 
+/**
+ * A copy of part of the body, holding nothing else. Not `slice()`: on a Node Buffer (validate's
+ * view) it is a view, which kept every remembered request's whole body alive.
+ */
+const copyOf = (bytes: Uint8Array, start: number, end: number): Uint8Array =>
+  new Uint8Array(bytes.subarray(start, end))
+
 /** `a` and `b` hold the same bytes. */
 export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false
@@ -187,7 +194,7 @@ export class Reuse {
   /** Keeps the new parts of a validated body, by their bytes (frozen: they will be shared). */
   remember(bytes: Uint8Array, sub: Substitution, object: Record<string, unknown>): void {
     for (const [key, [start, end]] of sub.fresh.values) {
-      const own = bytes.slice(start, end)
+      const own = copyOf(bytes, start, end)
       this.#values.unshift({ key, bytes: own, value: deepFreeze(object[key]) })
       if (this.#values.length > VALUES) this.#values.pop()
     }
@@ -201,7 +208,7 @@ export class Reuse {
       if (entries.length >= PER_FINGERPRINT) continue
       // The same element twice in one body.
       if (entries.some((e) => this.#equal(e.bytes, own))) continue
-      entries.push({ bytes: own.slice(), value: deepFreeze(list[index]) })
+      entries.push({ bytes: copyOf(own, 0, own.length), value: deepFreeze(list[index]) })
       cache.set(print, entries)
       this.#itemBytes += own.length
     }

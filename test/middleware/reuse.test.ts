@@ -55,4 +55,22 @@ describe('Reuse', () => {
     expect(pass(reuse, { messages: history })).toEqual([])
     expect(pass(reuse, { messages: [...history, result(12)] })).toEqual([...history.keys()])
   })
+
+  it('keeps copies, not views of the body (a Node Buffer view would keep every body alive)', () => {
+    const reuse = new Reuse({ values: ['tools'], items: ['messages'] })
+    const body = { tools: ['t'], messages: [{ role: 'user', content: 'hi' }] }
+    const text = JSON.stringify(body)
+    const first = Buffer.from(text)
+    reuse.remember(
+      first,
+      reuse.substitute(first, scanJson(first, 100, reuse.keys, reuse.itemKeys)),
+      JSON.parse(text),
+    )
+    // The request's memory is reused for something else.
+    first.fill(32)
+    const again = Buffer.from(text)
+    const sub = reuse.substitute(again, scanJson(again, 100, reuse.keys, reuse.itemKeys))
+    expect(sub.values.map(([key]) => key)).toEqual(['tools'])
+    expect([...(sub.items[0]?.[1].keys() ?? [])]).toEqual([0])
+  })
 })
