@@ -338,10 +338,20 @@ async function profile() {
   )
 }
 
-/** `--soak N`: N requests through anyclaude at c=8; RSS every 10 % of the way. */
+/**
+ * `--soak N`: N requests through anyclaude at c=8; RSS every 10 % of the way. The requests are
+ * turns of `--soak-sessions` (default 40) growing sessions, up to `--soak-turns` (20) round trips
+ * each (75-320 KB), so that whatever anyclaude keeps between requests is filled, evicted and
+ * replaced as in real use; `--soak-same` sends the recorded request every time instead.
+ */
 async function soak(n) {
   const c = Number(option('soak-concurrency') ?? 8)
-  log(`soak: ${n} requests at c=${c}; load average ${loadAverage()}`)
+  const sessions = Number(option('soak-sessions') ?? 40)
+  const turns = Number(option('soak-turns') ?? 20)
+  const same = flag('soak-same')
+  log(
+    `soak: ${n} requests at c=${c}, ${same ? 'the same request' : `${sessions} sessions of up to ${turns} turns`}; load average ${loadAverage()}`,
+  )
   const env = await startAll()
   const expect = expectFor(env.requests.normal)
   const series = []
@@ -355,6 +365,16 @@ async function soak(n) {
       path: '/v1/messages?beta=true',
       headers: env.requests.headers,
       body: env.requests.normal.anthropic,
+      // Request i: session i mod S, at turn (i div S) mod T.
+      nextBody: same
+        ? undefined
+        : (() => {
+            let i = 0
+            return () => {
+              const k = i++
+              return env.requests.session(k % sessions, Math.floor(k / sessions) % (turns + 1))
+            }
+          })(),
       mode: 'anthropic',
       expect,
       concurrency: c,

@@ -46,7 +46,8 @@ function runQueueMs() {
  * (concurrency 1), `waitMs` is how long the load generator sat on the CPU's run queue between
  * sending the request and reading the first token: time in the TTFT that is the scheduler's,
  * not the proxy's (see bench/LATEST.md).
- * @param target {{ pool: Pool, path: string, headers: object, body: Buffer, mode: 'anthropic'|'openai', expect: object }}
+ * @param target {{ pool: Pool, path: string, headers: object, body: Buffer, nextBody?: () => string,
+ *   mode: 'anthropic'|'openai', expect: object }}
  */
 async function once(target, signal) {
   const check =
@@ -60,7 +61,7 @@ async function once(target, signal) {
       path: target.path,
       method: 'POST',
       headers: target.headers,
-      body: target.body,
+      body: target.nextBody ? target.nextBody() : target.body,
       signal,
     })
     if (res.statusCode !== 200) {
@@ -92,7 +93,8 @@ async function once(target, signal) {
 
 /**
  * Runs one step.
- * @param opts {{ origin: string, path: string, headers: object, body: Buffer|string, mode: 'anthropic'|'openai',
+ * @param opts {{ origin: string, path: string, headers: object, body: Buffer|string,
+ *   nextBody?: () => string (each request's body instead of `body`), mode: 'anthropic'|'openai',
  *   expect: object, concurrency: number, durationMs: number, requests?: number, graceMs?: number,
  *   onWindowStart?: () => void, onProgress?: (completed: number) => void }}
  */

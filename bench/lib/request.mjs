@@ -25,21 +25,24 @@ export function recorded() {
 
 const DROP_HEADERS = new Set(['host', 'content-length', 'connection', 'accept-encoding'])
 
-/** 12 KB of file-like text for one tool result (deterministic). */
-function fileText(k) {
+/** 12 KB of file-like text for one tool result (deterministic; `tag` makes it differ). */
+function fileText(k, tag) {
   const lines = []
   for (let i = 0; lines.join('\n').length < 12_000; i++)
     lines.push(
-      `${String(i + 1).padStart(5)}\t export function handler${k}_${i}(input: string): string { return input.replace(/é/g, "e") + '${k}:${i}' }`,
+      `${String(i + 1).padStart(5)}\t export function handler${k}_${i}${tag}(input: string): string { return input.replace(/é/g, "e") + '${k}:${i}' }`,
     )
   return lines.join('\n')
 }
 
-/** The request with `rounds` more Read round trips appended. */
-export function lengthen(body, rounds) {
+/**
+ * The request with `rounds` more Read round trips appended; a `tag` makes them (ids, results)
+ * those of another session.
+ */
+export function lengthen(body, rounds, tag = '') {
   const messages = [...body.messages]
   for (let k = 0; k < rounds; k++) {
-    const id = `toolu_bench_${String(k).padStart(4, '0')}`
+    const id = `toolu_bench${tag}_${String(k).padStart(4, '0')}`
     messages.push(
       {
         role: 'assistant',
@@ -48,7 +51,10 @@ export function lengthen(body, rounds) {
           { type: 'tool_use', id, name: 'Read', input: { file_path: `/work/src/part-${k}.ts` } },
         ],
       },
-      { role: 'user', content: [{ type: 'tool_result', tool_use_id: id, content: fileText(k) }] },
+      {
+        role: 'user',
+        content: [{ type: 'tool_result', tool_use_id: id, content: fileText(k, tag) }],
+      },
     )
   }
   return { ...body, messages }
@@ -89,6 +95,19 @@ export async function buildRequests(backendUrl) {
       'content-type': 'application/json',
       accept: 'text/event-stream',
       authorization: 'Bearer bench',
+    },
+    /**
+     * Turn `turn` of session `session`: the recorded request, its first message marked as that
+     * session's, with `turn` round trips of its own (as a Claude Code session grows).
+     */
+    session(session, turn) {
+      const [first, ...rest] = rec.body.messages
+      const mark = (c) =>
+        typeof c === 'string'
+          ? `[session ${session}] ${c}`
+          : [{ type: 'text', text: `[session ${session}]` }, ...c]
+      const body = { ...rec.body, messages: [{ ...first, content: mark(first.content) }, ...rest] }
+      return JSON.stringify(lengthen(body, turn, `_s${session}`))
     },
     normal: make(rec.body),
     long: make(lengthen(rec.body, 30)),
