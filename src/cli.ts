@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --max-semi-space-size=2 --heap-growing-percent=40
+#!/usr/bin/env -S node --max-semi-space-size=6 --heap-growing-percent=40
 /**
  * @module cli: the `anyclaude` command. `--proxy-only` serves the proxy (what `npm start` runs);
  * without it, anyclaude starts the proxy and then Claude Code pointed at it (launcher.ts).
