@@ -36,7 +36,11 @@ type Entry = { bytes: Uint8Array; value: unknown }
 
 /** Whole values remembered (tools and system prompts of the main agent, sub-agents...). */
 const VALUES = 8
-/** Elements remembered, by the total size of their bytes (about 3x that in memory). */
+/**
+ * Elements remembered, by the total size of their bytes; with their parsed values and what is kept
+ * for them downstream (normalized and translated forms, upstream bytes) a few times that in memory:
+ * ~19 MB of heap after thousands of turns of 200 conversations.
+ */
 const ITEM_BYTES = 2_000_000
 
 /**
