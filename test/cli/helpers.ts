@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll } from 'vitest'
+import { captureOutput } from '../helpers/output.js'
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url))
 export const CLI = join(ROOT, 'dist', 'cli.js')
@@ -61,25 +62,20 @@ export function startCli(args: string[], env: Record<string, string>, cwd = ROOT
     cwd,
     stdio: ['ignore', 'pipe', 'pipe'],
   })
-  let stdout = ''
-  let stderr = ''
-  child.stdout.setEncoding('utf8').on('data', (d: string) => {
-    stdout += d
-  })
-  child.stderr.setEncoding('utf8').on('data', (d: string) => {
-    stderr += d
-  })
+  const out = captureOutput(child)
   const done = new Promise<Run>((resolve) =>
-    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr })),
+    child.on('close', (code, signal) =>
+      resolve({ code, signal, stdout: out.stdout, stderr: out.stderr }),
+    ),
   )
   return {
     child,
     done,
     get stdout() {
-      return stdout
+      return out.stdout
     },
     get stderr() {
-      return stderr
+      return out.stderr
     },
     /** Resolves with the first match of `re` in stdout (or stderr), or rejects after `ms`. */
     waitFor(
@@ -89,7 +85,7 @@ export function startCli(args: string[], env: Record<string, string>, cwd = ROOT
     ): Promise<RegExpMatchArray> {
       return new Promise((resolve, reject) => {
         const check = () => {
-          const m = (stream === 'stdout' ? stdout : stderr).match(re)
+          const m = out[stream].match(re)
           if (m) {
             clearInterval(timer)
             clearTimeout(limit)
@@ -99,7 +95,11 @@ export function startCli(args: string[], env: Record<string, string>, cwd = ROOT
         const timer = setInterval(check, 20)
         const limit = setTimeout(() => {
           clearInterval(timer)
-          reject(new Error(`timed out waiting for ${re} in ${stream}:\n${stdout}\n---\n${stderr}`))
+          reject(
+            new Error(
+              `timed out waiting for ${re} in ${stream}:\n${out.stdout}\n---\n${out.stderr}`,
+            ),
+          )
         }, ms)
         check()
       })

@@ -7,6 +7,7 @@ import { randomInt } from 'node:crypto'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { captureOutput } from '../helpers/output.js'
 import { CLAUDE_BIN, makeWorkspace } from './harness/claude.js'
 import { FakeBackend, steps, turnOf } from './harness/fake-backend.js'
 import { REPO_ROOT } from './harness/proxy.js'
@@ -66,18 +67,11 @@ describe('anyclaude -p (launcher mode) with the real Claude Code', () => {
             env,
             stdio: ['ignore', 'pipe', 'pipe'],
           })
-          let stdout = ''
-          let stderr = ''
-          child.stdout.setEncoding('utf8').on('data', (d: string) => {
-            stdout += d
-          })
-          child.stderr.setEncoding('utf8').on('data', (d: string) => {
-            stderr += d
-          })
+          const out = captureOutput(child)
           const timer = setTimeout(() => child.kill('SIGKILL'), 90_000)
           child.once('close', (code) => {
             clearTimeout(timer)
-            resolve({ code, stdout, stderr })
+            resolve({ code, ...out })
           })
         },
       )

@@ -1,4 +1,5 @@
 /** Test helpers: an app in front of a fake backend, with a collecting logger. */
+import Anthropic from '@anthropic-ai/sdk'
 import { createApp } from '../../src/app.js'
 import { type Config, loadConfig } from '../../src/config.js'
 import type { AppDeps, Log } from '../../src/types.js'
@@ -62,3 +63,15 @@ export const simpleRequest = (over: Record<string, unknown> = {}) => ({
   messages: [{ role: 'user', content: 'say hi' }],
   ...over,
 })
+
+/** The official Anthropic SDK, talking to `app` in-process (its stream accumulator checks ours). */
+export const sdkClient = (app: {
+  request: (path: string, init?: RequestInit) => Response | Promise<Response>
+}) =>
+  new Anthropic({
+    apiKey: 'sk-test',
+    baseURL: 'http://127.0.0.1:8082',
+    maxRetries: 0,
+    fetch: (url: RequestInfo | URL, init?: RequestInit) =>
+      Promise.resolve(app.request(String(url), init)),
+  })

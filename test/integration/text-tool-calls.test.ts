@@ -2,9 +2,9 @@
  * Issue 4's end-to-end check: a backend that answers only in text-format tool calls (mlx-lm with
  * a template it does not recognise) still gives Claude Code real tool use, through the server.
  */
-import Anthropic from '@anthropic-ai/sdk'
+import type Anthropic from '@anthropic-ai/sdk'
 import { describe, expect, it } from 'vitest'
-import { testApp } from '../helpers/app.js'
+import { sdkClient, testApp } from '../helpers/app.js'
 import type { FakeCall } from '../helpers/fake-openai.js'
 import { textChunks } from '../helpers/fake-openai.js'
 
@@ -59,13 +59,7 @@ describe('text-format tool calls through the server', () => {
       const { app, fetch } = testApp(textOnlyModel(pieces), {
         backends: [{ name: 'mlx-lm', kind: 'mlx-lm', url: 'http://mlx.local/v1' }],
       })
-      const client = new Anthropic({
-        apiKey: 'x',
-        baseURL: 'http://127.0.0.1:8082',
-        maxRetries: 0,
-        fetch: (u: RequestInfo | URL, i?: RequestInit) =>
-          Promise.resolve(app.request(String(u), i)),
-      })
+      const client = sdkClient(app)
       const first = await client.messages
         .stream({
           model: 'local',
@@ -141,12 +135,7 @@ describe('text-format tool calls through the server', () => {
       textOnlyModel(['<tool_call>\n{"name": "rm_rf", "arguments": {}}\n</tool_call>']),
       { backends: [{ name: 'mlx-lm', kind: 'mlx-lm', url: 'http://mlx.local/v1' }] },
     )
-    const client = new Anthropic({
-      apiKey: 'x',
-      baseURL: 'http://127.0.0.1:8082',
-      maxRetries: 0,
-      fetch: (u: RequestInfo | URL, i?: RequestInit) => Promise.resolve(app.request(String(u), i)),
-    })
+    const client = sdkClient(app)
     const msg = await client.messages
       .stream({
         model: 'local',
@@ -168,12 +157,7 @@ describe('a template that opens <think> itself (thinkOpen)', () => {
     const { app } = testApp(() => ({ chunks: textChunks(pieces) }), {
       backends: [{ name: 'q', kind: 'llamacpp', url: 'http://q.local/v1', thinkOpen: true }],
     })
-    const client = new Anthropic({
-      apiKey: 'x',
-      baseURL: 'http://127.0.0.1:8082',
-      maxRetries: 0,
-      fetch: (u: RequestInfo | URL, i?: RequestInit) => Promise.resolve(app.request(String(u), i)),
-    })
+    const client = sdkClient(app)
     const msg = await client.messages
       .stream({ model: 'local', max_tokens: 100, messages: [{ role: 'user', content: 'hi' }] })
       .finalMessage()

@@ -1,7 +1,6 @@
 /** Keep-alive during a long prefill: pings until the first token, and the SDK still accumulates. */
-import Anthropic from '@anthropic-ai/sdk'
 import { describe, expect, it } from 'vitest'
-import { post, simpleRequest, testApp } from '../helpers/app.js'
+import { post, sdkClient, simpleRequest, testApp } from '../helpers/app.js'
 import { textChunks } from '../helpers/fake-openai.js'
 import { parseSse, types } from '../helpers/sse.js'
 
@@ -37,13 +36,7 @@ describe('ping events during a slow first token', () => {
 
   it('the official SDK accumulator accepts the pinged stream', async () => {
     const { app } = testApp(slowPrefill, fast)
-    const client = new Anthropic({
-      apiKey: 'sk-test',
-      baseURL: 'http://127.0.0.1:8082',
-      maxRetries: 0,
-      fetch: (url: RequestInfo | URL, init?: RequestInit) =>
-        Promise.resolve(app.request(String(url), init)),
-    })
+    const client = sdkClient(app)
     const msg = await client.messages
       .stream({ model: 'local', max_tokens: 100, messages: [{ role: 'user', content: 'hi' }] })
       .finalMessage()

@@ -8,21 +8,24 @@ const TOOLS = [
   { name: 'Write', input_schema: { type: 'object', properties: { content: { type: 'string' } } } },
 ]
 
+/**
+ * A Write call (after `text`, if any) whose arguments come in fragments 40 ms apart, ~400 ms in
+ * all: longer than the 150 ms idle and first-token timeouts.
+ */
+const slowToolCall = (args: Record<string, unknown>, text?: string) =>
+  testApp(
+    () => ({
+      chunks: toolCallChunks([{ name: 'Write', args }], { ...(text && { text }), fragment: 6 }),
+      chunkDelayMs: 40,
+    }),
+    { idleTimeoutMs: 150, firstTokenTimeoutMs: 150, pingAfterMs: 20 },
+  ).app
+
 describe('the watchdog counts upstream bytes, not finished blocks', () => {
   it('a native tool call that streams longer than the idle timeout is not cut off', async () => {
     const args = { content: 'x'.repeat(60) }
-    // Text first, then the call's fragments 40 ms apart for ~400 ms: longer than idleTimeoutMs.
-    const { app } = testApp(
-      () => ({
-        chunks: toolCallChunks([{ name: 'Write', args }], { text: 'Writing.', fragment: 6 }),
-        chunkDelayMs: 40,
-      }),
-      {
-        idleTimeoutMs: 150,
-        firstTokenTimeoutMs: 150,
-        pingAfterMs: 20,
-      },
-    )
+    // Text first, then the call's fragments for longer than the idle timeout.
+    const app = slowToolCall(args, 'Writing.')
     const frames = parseSse(await (await post(app, simpleRequest({ tools: TOOLS }))).text())
     expect(frames.some((f) => f.event === 'error')).toBe(false)
     const json = frames
@@ -37,17 +40,7 @@ describe('the watchdog counts upstream bytes, not finished blocks', () => {
 
   it('a tool call as the very first output counts as the first token', async () => {
     const args = { content: 'y'.repeat(60) }
-    const { app } = testApp(
-      () => ({
-        chunks: toolCallChunks([{ name: 'Write', args }], { fragment: 6 }),
-        chunkDelayMs: 40,
-      }),
-      {
-        idleTimeoutMs: 150,
-        firstTokenTimeoutMs: 150,
-        pingAfterMs: 20,
-      },
-    )
+    const app = slowToolCall(args)
     const frames = parseSse(await (await post(app, simpleRequest({ tools: TOOLS }))).text())
     expect(frames.some((f) => f.event === 'error')).toBe(false)
     expect(frames.find((f) => f.event === 'message_delta')?.data).toMatchObject({

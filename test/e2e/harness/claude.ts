@@ -6,6 +6,7 @@ import { execFileSync, spawn } from 'node:child_process'
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { captureOutput } from '../../helpers/output.js'
 import { CLAUDE_CODE_VERSION } from '../claude-version.js'
 import { REPO_ROOT } from './proxy.js'
 
@@ -141,14 +142,7 @@ export function runClaude(opts: RunOptions): Promise<ClaudeRun> {
   const started = Date.now()
   return new Promise((resolve, reject) => {
     const child = spawn(CLAUDE_BIN, args, { cwd: opts.cwd, env, stdio: ['ignore', 'pipe', 'pipe'] })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.setEncoding('utf8').on('data', (d: string) => {
-      stdout += d
-    })
-    child.stderr.setEncoding('utf8').on('data', (d: string) => {
-      stderr += d
-    })
+    const out = captureOutput(child)
     const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 90_000)
     opts.onSpawn?.((signal = 'SIGTERM') => child.kill(signal))
     child.once('error', (e) => {
@@ -158,6 +152,7 @@ export function runClaude(opts: RunOptions): Promise<ClaudeRun> {
     child.once('close', (code, signal) => {
       clearTimeout(timer)
       let json: ClaudeResult | undefined
+      const { stdout, stderr } = out
       for (const line of stdout.split('\n').reverse()) {
         if (!line.trim().startsWith('{')) continue
         try {
