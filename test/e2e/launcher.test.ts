@@ -8,7 +8,7 @@ import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { captureOutput } from '../helpers/output.js'
-import { CLAUDE_BIN, makeWorkspace } from './harness/claude.js'
+import { baseClaudeEnv, CLAUDE_BIN, makeWorkspace } from './harness/claude.js'
 import { FakeBackend, steps, turnOf } from './harness/fake-backend.js'
 import { REPO_ROOT } from './harness/proxy.js'
 
@@ -38,15 +38,7 @@ describe('anyclaude -p (launcher mode) with the real Claude Code', () => {
       )
       const logFile = join(ws.home, 'anyclaude.log')
       const env: Record<string, string> = {
-        PATH: process.env.PATH ?? '/usr/bin:/bin',
-        HOME: ws.home,
-        LANG: 'C.UTF-8',
-        TERM: 'dumb',
-        SHELL: '/bin/bash',
-        IS_SANDBOX: '1',
-        CLAUDE_CODE_MAX_RETRIES: '0',
-        DISABLE_TELEMETRY: '1',
-        DISABLE_AUTOUPDATER: '1',
+        ...baseClaudeEnv(ws.home),
         ANYCLAUDE_CLAUDE_BIN: CLAUDE_BIN,
         ANYCLAUDE_LOG_FILE: logFile,
       }

@@ -108,27 +108,35 @@ export function makeWorkspace(label: string): { cwd: string; home: string; clean
 }
 
 /**
+ * The environment every Claude Code run here starts from (`env -i`-style, temp HOME): IS_SANDBOX=1
+ * (the skip-permissions flag refuses root without it), no retries, no telemetry or updates.
+ */
+export const baseClaudeEnv = (home: string): Record<string, string> => ({
+  PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
+  HOME: home,
+  LANG: 'C.UTF-8',
+  TERM: 'dumb',
+  SHELL: '/bin/bash',
+  IS_SANDBOX: '1',
+  // Fail fast: with its default retries Claude Code keeps retrying a dead server for minutes.
+  CLAUDE_CODE_MAX_RETRIES: '0',
+  DISABLE_TELEMETRY: '1',
+  DISABLE_AUTOUPDATER: '1',
+})
+
+/**
  * Runs `claude -p PROMPT --dangerously-skip-permissions --output-format json < /dev/null` the way
  * ../shared/fixtures/claude-code/README.md records it: `env -i`-style environment, temp HOME,
  * IS_SANDBOX=1 (the skip-permissions flag refuses root without it), no retries, no telemetry.
  */
 export function runClaude(opts: RunOptions): Promise<ClaudeRun> {
   const env: Record<string, string> = {
-    PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
-    HOME: opts.home,
-    LANG: 'C.UTF-8',
-    TERM: 'dumb',
-    SHELL: '/bin/bash',
+    ...baseClaudeEnv(opts.home),
     ANTHROPIC_BASE_URL: opts.baseUrl,
     ANTHROPIC_AUTH_TOKEN: 'anyclaude',
     ANTHROPIC_MODEL: 'anyclaude-local',
     CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
-    DISABLE_TELEMETRY: '1',
-    DISABLE_AUTOUPDATER: '1',
     DISABLE_ERROR_REPORTING: '1',
-    // Fail fast: with its default retries Claude Code keeps retrying a dead server for minutes.
-    CLAUDE_CODE_MAX_RETRIES: '0',
-    IS_SANDBOX: '1',
     CLAUDE_CODE_ATTRIBUTION_HEADER: '0',
   }
   const args = [
