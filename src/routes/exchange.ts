@@ -310,7 +310,7 @@ async function tryCandidate(
     const transforms = plan.transforms(backend)
     // Events held until the first content block: an error before it may still fail over.
     body = undefined // sent: do not keep 100+ KB alive for the whole stream
-    for await (const parts of partsOf(r.res, backend, onData)) {
+    for await (const parts of partsOf(r.res, backend, onData, () => controller.abort())) {
       for (const part of parts) {
         try {
           if (firstDataAt === undefined && isContentPart(part)) firstDataAt = now()

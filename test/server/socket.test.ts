@@ -4,10 +4,11 @@
  * listening line, and a client disconnect reaching the backend.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import type { AddressInfo, Socket } from 'node:net'
 import { Writable } from 'node:stream'
 import { afterEach, describe, expect, it } from 'vitest'
 import { loadConfig } from '../../src/config.js'
+import { AFTER_END } from '../../src/routes/upstream.js'
 import { type RunningServer, startServer } from '../../src/server.js'
 
 const CHUNK_GAP_MS = 150
@@ -20,23 +21,40 @@ type Backend = {
   finished: boolean
   /** Resolves when the chat request's connection closes, with whether it had finished. */
   closed: Promise<boolean>
+  /** The connections chat requests came on, and how many connections have closed. */
+  chatSockets: Set<Socket>
+  connectionsClosed: number
   server: Server
+}
+
+type BackendOptions = {
+  words?: string[]
+  gapMs?: number
+  /** Ms between `[DONE]` and the end of the body (`Infinity`: the body never ends). */
+  endAfterDoneMs?: number
 }
 
 const chunk = (delta: Record<string, unknown>, finish: string | null = null) =>
   `data: ${JSON.stringify({ id: 'chatcmpl-1', object: 'chat.completion.chunk', created: 1, model: 'm', choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`
 
 /** A fake OpenAI server: `/v1/models` for the probes, a chat stream with a chunk every 150 ms. */
-async function startBackend(words = WORDS): Promise<Backend> {
+async function startBackend({
+  words = WORDS,
+  gapMs = CHUNK_GAP_MS,
+  endAfterDoneMs = 0,
+}: BackendOptions = {}): Promise<Backend> {
   let onClosed!: (finished: boolean) => void
   const backend = {
     sent: [] as number[],
     finished: false,
+    chatSockets: new Set(),
+    connectionsClosed: 0,
     closed: new Promise<boolean>((r) => {
       onClosed = r
     }),
   } as Backend
   const chat = (req: IncomingMessage, res: ServerResponse) => {
+    backend.chatSockets.add(req.socket)
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' })
     const frames = [
       chunk({ role: 'assistant', content: '' }),
@@ -49,10 +67,11 @@ async function startBackend(words = WORDS): Promise<Backend> {
     const next = () => {
       res.write(frames[i++]!)
       backend.sent.push(Date.now())
-      if (i < frames.length) timer = setTimeout(next, CHUNK_GAP_MS)
+      if (i < frames.length) timer = setTimeout(next, gapMs)
       else {
         backend.finished = true
-        res.end()
+        if (endAfterDoneMs === 0) res.end()
+        else if (endAfterDoneMs < Infinity) timer = setTimeout(() => res.end(), endAfterDoneMs)
       }
     }
     res.on('close', () => {
@@ -70,6 +89,9 @@ async function startBackend(words = WORDS): Promise<Backend> {
     }
     res.writeHead(404, { 'content-type': 'application/json' })
     res.end('{"error":"not found"}')
+  })
+  backend.server.on('connection', (socket) => {
+    socket.once('close', () => backend.connectionsClosed++)
   })
   await new Promise<void>((r) => backend.server.listen(0, '127.0.0.1', r))
   backend.url = `http://127.0.0.1:${(backend.server.address() as AddressInfo).port}/v1`
@@ -95,8 +117,8 @@ afterEach(async () => {
   backend = undefined
 })
 
-async function start() {
-  backend = await startBackend()
+async function start(options?: BackendOptions) {
+  backend = await startBackend(options)
   const config = loadConfig({ config: 'socket.json' }, {}, () =>
     JSON.stringify({ port: 0, backends: [{ kind: 'openai', url: backend!.url, model: 'm' }] }),
   )
@@ -174,5 +196,37 @@ describe('real sockets', () => {
     // The backend saw its connection close before it had sent the whole answer.
     expect(finished).toBe(false)
     expect(backend!.sent.length).toBeLessThan(WORDS.length + 3)
+  })
+
+  it('reuses the backend connection when its body ends after the [DONE]', async () => {
+    // The end of the chunked body comes in a later packet, as it often does from real servers.
+    const { proxy } = await start({ gapMs: 1, endAfterDoneMs: 5 })
+    const turn = async () => {
+      const text = await (await ask(proxy.url)).text()
+      expect(text).toContain('event: message_stop')
+      // The next turn of a conversation comes after the body has ended.
+      await new Promise((r) => setTimeout(r, 50))
+    }
+    // The first turns may find a connection busy with the start-up probes.
+    await turn()
+    await turn()
+    const sockets = backend!.chatSockets.size
+    for (let i = 0; i < 4; i++) await turn()
+    expect(backend!.chatSockets.size).toBe(sockets)
+  })
+
+  it('answers at the [DONE] and drops a backend connection that never ends its body', async () => {
+    const { proxy } = await start({ gapMs: 1, endAfterDoneMs: Infinity })
+    const started = Date.now()
+    const text = await (await ask(proxy.url)).text()
+    expect(text).toContain('event: message_stop')
+    expect(Date.now() - started).toBeLessThan(AFTER_END.ms)
+    const closedBefore = backend!.connectionsClosed
+    const finished = await Promise.race([
+      backend!.closed,
+      new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), AFTER_END.ms + 2000)),
+    ])
+    expect(finished).toBe(true)
+    expect(backend!.connectionsClosed).toBeGreaterThan(closedBefore)
   })
 })
