@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --max-semi-space-size=6 --heap-growing-percent=40
+#!/usr/bin/env -S node --max-semi-space-size=6 --heap-growing-percent=40 --v8-pool-size=1
 /**
  * @module cli: the `anyclaude` command. `--proxy-only` serves the proxy (what `npm start` runs);
  * without it, anyclaude starts the proxy and then Claude Code pointed at it (launcher.ts).
@@ -8,6 +8,7 @@ import { ArgsError, parseArgs } from './cli-args.js'
 import { helpText } from './cli-help.js'
 import { ConfigError, loadConfig } from './config.js'
 import { createUpstreamFetch, startServer } from './server.js'
+import { keepHelperThreadsLow } from './thread-priority.js'
 import { traceDeps } from './trace.js'
 
 const version = (): string => {
@@ -32,6 +33,8 @@ async function main(argv: string[]): Promise<number> {
     const { runSubcommand } = await import('./subcommands.js')
     return runSubcommand(args.subcommand, args.subArgs, config)
   }
+  // The process serves requests from here on: its helper threads must not delay them.
+  keepHelperThreadsLow()
   if (!config.proxyOnly) {
     const { runLauncher } = await import('./launcher.js')
     return runLauncher(config, args.claudeArgs)

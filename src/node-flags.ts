@@ -17,5 +17,18 @@
  * 9 ms and 4.4 ms). But at c=64 2 × 2 MB cost 5.5 s CPU per 1000 requests instead of 4.8 and
  * reached 84 % of the harness's limit instead of 97 % (shared harness, same run): the targets
  * are for c=64, and for one user a few ms per 450 KB turn are lost in the model's prefill.
+ *
+ * One V8 worker thread instead of four (a Node option, not a V8 flag). Its jobs (compiling hot
+ * functions, concurrent marking and sweeping) compete with the main thread: where the proxy has
+ * one core, four runnable workers left the main thread a fifth of it while the JIT warmed up.
+ * Together with the workers' lower priority (thread-priority.ts), the shared harness's added time
+ * to first token at c=1 went from 2.6-2.7 to 1.9-2.0 ms and CPU per 1000 requests from 4.8 to
+ * 3.9 s, at the same peak RSS (140-148 MB). Lowering the priority of four workers alone reached
+ * 1.9-2.1 ms but 176-183 MB at c=64: starved of CPU by a busy main thread, the garbage
+ * collector's helpers fell behind.
  */
-export const NODE_FLAGS = ['--max-semi-space-size=6', '--heap-growing-percent=40'] as const
+export const NODE_FLAGS = [
+  '--max-semi-space-size=6',
+  '--heap-growing-percent=40',
+  '--v8-pool-size=1',
+] as const

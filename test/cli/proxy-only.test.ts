@@ -2,9 +2,10 @@
  * `anyclaude --proxy-only` as a process: the listening line on stdout, /health, a clean SIGTERM;
  * `--debug 3` trace files (redacted), and `anyclaude replay` on them.
  */
-import { readdirSync, readFileSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { HELPER_NICE } from '../../src/thread-priority.js'
 import {
   cleanEnv,
   type FakeServer,
@@ -49,6 +50,33 @@ describe('anyclaude --proxy-only', () => {
     expect(run.signal).toBeNull()
     expect(run.code).toBe(0)
   })
+
+  it.runIf(existsSync('/proc/self/task'))(
+    'runs its helper threads at the lowest priority, its main thread at the normal one',
+    async () => {
+      const dir = tempDir()
+      const cli = startCli(
+        ['--proxy-only', '--port', '0', '--config', writeConfig(dir, fake.url)],
+        cleanEnv(),
+      )
+      try {
+        await cli.waitFor(/ANTHROPIC_AUTH_TOKEN/)
+        const pid = cli.child.pid!
+        // Field 19 of /proc/<pid>/task/<tid>/stat (after the parenthesised name) is the nice value.
+        const nice = (tid: string) => {
+          const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8')
+          return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16])
+        }
+        const helpers = readdirSync(`/proc/${pid}/task`).filter((t) => t !== String(pid))
+        expect(helpers.length).toBeGreaterThan(0)
+        expect(nice(String(pid))).toBe(0)
+        expect(helpers.map(nice)).toEqual(helpers.map(() => HELPER_NICE))
+      } finally {
+        kill(cli.child, 'SIGTERM')
+      }
+      expect((await cli.done).code).toBe(0)
+    },
+  )
 
   it('--debug 3 writes one redacted JSONL trace per exchange, and replay re-sends it', async () => {
     const dir = tempDir()

@@ -1,0 +1,62 @@
+/**
+ * @module thread-priority: Node's helper threads at a lower CPU priority than the main one (Linux).
+ *
+ * Why: a process's helper threads (V8's worker, libuv's pool) compete with its main thread for
+ * CPU as equals. Where the proxy has one core, or shares its cores with the model, a compile job
+ * that the main thread queued takes the core away from the request that queued it: a scheduler
+ * trace of the shared harness's c=1 step showed a V8 worker running 1.8 ms in the middle of a
+ * request's pre-upstream work, and the helpers used ~0.9 ms of CPU per request while the JIT
+ * warmed up (the first ~20 s of load). At a lower priority they mostly run while the main thread
+ * waits on the backend.
+ *
+ * Nice 10, not 19: the garbage collector's concurrent work runs on the same worker, and a busy
+ * main thread must leave it enough CPU. Nice 19 with V8's four workers reached 176-183 MB at c=64
+ * (138-142 MB at nice 0); nice 10 with the one worker of node-flags.ts stays at 140-148 MB.
+ * Linux cannot raise a thread's priority back without privileges, so it is one fixed level.
+ *
+ * `setpriority` on a thread id changes that thread only on Linux; elsewhere (no `/proc`) this
+ * does nothing.
+ */
+import { readdirSync } from 'node:fs'
+import { setPriority } from 'node:os'
+
+export const HELPER_NICE = 10
+
+/**
+ * Lowers every thread of this process except the main one, once each.
+ * @param done thread ids already lowered (updated)
+ * @returns how many threads were lowered now
+ */
+export function lowerHelperThreads(done: Set<number> = new Set()): number {
+  let tasks: string[]
+  try {
+    tasks = readdirSync('/proc/self/task')
+  } catch {
+    return 0
+  }
+  let lowered = 0
+  for (const task of tasks) {
+    const tid = Number(task)
+    if (tid === process.pid || done.has(tid)) continue
+    try {
+      setPriority(tid, HELPER_NICE)
+      done.add(tid)
+      lowered++
+    } catch {
+      // The thread ended meanwhile, or the system does not allow it: not worth a warning.
+    }
+  }
+  return lowered
+}
+
+/**
+ * Lowers the helper threads now and, unreferenced, every half minute: libuv starts its pool's
+ * threads on first use (a DNS lookup, a trace file), after start-up.
+ */
+export function keepHelperThreadsLow(): () => void {
+  const done = new Set<number>()
+  lowerHelperThreads(done)
+  const timer = setInterval(() => lowerHelperThreads(done), 30_000)
+  timer.unref()
+  return () => clearInterval(timer)
+}
