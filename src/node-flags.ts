@@ -18,17 +18,19 @@
  * reached 84 % of the harness's limit instead of 97 % (shared harness, same run): the targets
  * are for c=64, and for one user a few ms per 450 KB turn are lost in the model's prefill.
  *
- * One V8 worker thread instead of four (a Node option, not a V8 flag). Its jobs (compiling hot
- * functions, concurrent marking and sweeping) compete with the main thread: where the proxy has
- * one core, four runnable workers left the main thread a fifth of it while the JIT warmed up.
- * Together with the workers' lower priority (thread-priority.ts), the shared harness's added time
- * to first token at c=1 went from 2.6-2.7 to 1.9-2.0 ms and CPU per 1000 requests from 4.8 to
- * 3.9 s, at the same peak RSS (140-148 MB). Lowering the priority of four workers alone reached
- * 1.9-2.1 ms but 176-183 MB at c=64: starved of CPU by a busy main thread, the garbage
- * collector's helpers fell behind.
+ * One V8 worker thread instead of four (a Node option, not a V8 flag), and the garbage
+ * collector on the main thread. The worker's jobs (compiling hot functions) compete with the main
+ * thread: where the proxy has one core, four runnable workers left the main thread a fifth of it
+ * while the JIT warmed up. With the worker's lower priority (thread-priority.ts) the shared
+ * harness's added time to first token at c=1 went from 2.6-2.7 to 1.7-2.0 ms and CPU per 1000
+ * requests from 4.8 to 3.8 s. The collector's concurrent work must not wait for a low-priority
+ * thread: when the main thread is busy it falls behind and the heap grows (c=64 straight after
+ * start: 150-163 MB with it on the worker, 145-148 MB on the main thread, 138-143 MB without the
+ * lower priority). On one core a parallel collector gains nothing anyway.
  */
 export const NODE_FLAGS = [
   '--max-semi-space-size=6',
   '--heap-growing-percent=40',
   '--v8-pool-size=1',
+  '--single-threaded-gc',
 ] as const

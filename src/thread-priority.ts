@@ -9,10 +9,9 @@
  * warmed up (the first ~20 s of load). At a lower priority they mostly run while the main thread
  * waits on the backend.
  *
- * Nice 10, not 19: the garbage collector's concurrent work runs on the same worker, and a busy
- * main thread must leave it enough CPU. Nice 19 with V8's four workers reached 176-183 MB at c=64
- * (138-142 MB at nice 0); nice 10 with the one worker of node-flags.ts stays at 140-148 MB.
- * Linux cannot raise a thread's priority back without privileges, so it is one fixed level.
+ * Nice 10: added time to first token at c=1 1.7-1.9 ms (nice 5: 2.1-2.4, nice 0: 2.6). The
+ * garbage collector runs on the main thread (node-flags.ts), so a busy main thread does not starve
+ * it. Linux cannot raise a thread's priority back without privileges, so it is one fixed level.
  *
  * `setpriority` on a thread id changes that thread only on Linux; elsewhere (no `/proc`) this
  * does nothing.
