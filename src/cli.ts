@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --max-semi-space-size=6 --heap-growing-percent=40 --v8-pool-size=1 --single-threaded-gc
+#!/usr/bin/env -S node --max-semi-space-size=4 --heap-growing-percent=40 --v8-pool-size=1 --single-threaded-gc
 /**
  * @module cli: the `anyclaude` command. `--proxy-only` serves the proxy (what `npm start` runs);
  * without it, anyclaude starts the proxy and then Claude Code pointed at it (launcher.ts).

@@ -9,14 +9,15 @@
  * live data (heap snapshots and `--trace-gc`, see the README's Benchmarks). The old generation may
  * grow by 40 % of its live size; without that limit the peak was 205 MB.
  *
- * The young generation is 2 × 6 MB. Smaller ones suit long sessions better and busy servers
+ * The young generation is 2 × 4 MB. Smaller ones suit long sessions better and busy servers
  * worse: a 450 KB session turn, whose history is no longer parsed or translated again, makes
  * little young garbage, so young collections are rare and its request and upstream bodies
- * (external memory, ~1.4 MB a turn) pile up against the 40 % limit instead: a full collection
- * every ~12 turns (own bench, long session at c=1: TTFT p95 30 ms, 10 ms CPU per turn; 2 × 2 MB:
- * 9 ms and 4.4 ms). But at c=64 2 × 2 MB cost 5.5 s CPU per 1000 requests instead of 4.8 and
- * reached 84 % of the harness's limit instead of 97 % (shared harness, same run): the targets
- * are for c=64, and for one user a few ms per 450 KB turn are lost in the model's prefill.
+ * (external memory, ~1.4 MB a turn) pile up against the 40 % limit instead: with 2 × 6 MB a full
+ * collection every ~12 turns (own bench, long session at c=1: TTFT p95 30 ms, 10 ms CPU per turn;
+ * 2 × 2 MB: 9 ms and 4.4 ms). But at c=64 2 × 2 MB cost 5.5 s CPU per 1000 requests instead of 4.8
+ * and reached 84 % of the harness's limit instead of 97 %. 2 × 4 MB (with the flags below): peak
+ * RSS 132-140 MB instead of 141-149 MB, CPU 3.9-4.4 s per 1000 requests, c=64 at 103-110 % of the
+ * limit (shared harness, four full runs each, interleaved).
  *
  * One V8 worker thread instead of four (a Node option, not a V8 flag), and the garbage
  * collector on the main thread. The worker's jobs (compiling hot functions) compete with the main
@@ -29,7 +30,7 @@
  * lower priority). On one core a parallel collector gains nothing anyway.
  */
 export const NODE_FLAGS = [
-  '--max-semi-space-size=6',
+  '--max-semi-space-size=4',
   '--heap-growing-percent=40',
   '--v8-pool-size=1',
   '--single-threaded-gc',
