@@ -23,7 +23,7 @@
  * collector on the main thread. The worker's jobs (compiling hot functions) compete with the main
  * thread: where the proxy has one core, four runnable workers left the main thread a fifth of it
  * while the JIT warmed up. With the worker's lower priority (thread-priority.ts) the shared
- * harness's added time to first token at c=1 went from 2.6-2.7 to 1.7-2.0 ms and CPU per 1000
+ * harness's added time to first token at c=1 went from 2.6-2.7 to 1.7-2.2 ms and CPU per 1000
  * requests from 4.8 to 3.8 s. The collector's concurrent work must not wait for a low-priority
  * thread: when the main thread is busy it falls behind and the heap grows (c=64 straight after
  * start: 150-163 MB with it on the worker, 145-148 MB on the main thread, 138-143 MB without the
