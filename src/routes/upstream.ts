@@ -101,7 +101,7 @@ export function partsOf(
  * read to its end in the background. Usually that is only the end of the chunked body, often in
  * a later packet. Stopping at the last event instead destroyed the keep-alive connection: on the
  * bench, 188 new connections to the backend for 623 requests, each a TCP handshake and a new
- * socket in both processes (and deoptimised socket code in V8 every time a new one appeared).
+ * socket in both processes.
  */
 export const AFTER_END = { ms: 2000, bytes: 64 * 1024 }
 
