@@ -172,7 +172,8 @@ export function teeResponse(
       }
     },
     async cancel(reason) {
-      // anyclaude stops reading an OpenAI stream at its `[DONE]`: that one was complete.
+      // Cancelled after an OpenAI `[DONE]` (the body went on too long after it, see AFTER_END
+      // in routes/upstream.ts): that answer was complete.
       report(ENDS_AT_DONE.test(text))
       await reader.cancel(reason).catch(() => {})
     },
