@@ -111,25 +111,21 @@ export function createApp(config: Config, deps: AppDeps): Hono<AppEnv> {
     toolMapping(),
     sseReframe({ hideThinking: config.hideThinking }),
   ] as const
+  // The same limits and byte helpers for both routes (each keeps its own reuse cache).
+  const body = {
+    maxBytes: config.bodyLimit,
+    reuse: { ...REUSE, equal: deps.bytes?.equal },
+    view: deps.bytes?.view,
+  }
   app.post(
     '/v1/messages',
-    validate({
-      schema: MessagesRequestSchema,
-      maxBytes: config.bodyLimit,
-      reuse: { ...REUSE, equal: deps.bytes?.equal },
-      view: deps.bytes?.view,
-    }),
+    validate({ schema: MessagesRequestSchema, ...body }),
     ...translate,
     messagesHandler({ registry, calibrator }),
   )
   app.post(
     '/v1/messages/count_tokens',
-    validate({
-      schema: CountTokensRequestSchema,
-      maxBytes: config.bodyLimit,
-      reuse: { ...REUSE, equal: deps.bytes?.equal },
-      view: deps.bytes?.view,
-    }),
+    validate({ schema: CountTokensRequestSchema, ...body }),
     ...translate,
     countTokensHandler({ registry, calibrator }),
   )

@@ -24,38 +24,32 @@ export const HELPER_NICE = 10
 /**
  * Lowers every thread of this process except the main one, once each.
  * @param done thread ids already lowered (updated)
- * @returns how many threads were lowered now
  */
-export function lowerHelperThreads(done: Set<number> = new Set()): number {
+function lowerHelperThreads(done: Set<number>): void {
   let tasks: string[]
   try {
     tasks = readdirSync('/proc/self/task')
   } catch {
-    return 0
+    return
   }
-  let lowered = 0
   for (const task of tasks) {
     const tid = Number(task)
     if (tid === process.pid || done.has(tid)) continue
     try {
       setPriority(tid, HELPER_NICE)
       done.add(tid)
-      lowered++
     } catch {
       // The thread ended meanwhile, or the system does not allow it: not worth a warning.
     }
   }
-  return lowered
 }
 
 /**
  * Lowers the helper threads now and, unreferenced, every half minute: libuv starts its pool's
  * threads on first use (a DNS lookup, a trace file), after start-up.
  */
-export function keepHelperThreadsLow(): () => void {
+export function keepHelperThreadsLow(): void {
   const done = new Set<number>()
   lowerHelperThreads(done)
-  const timer = setInterval(() => lowerHelperThreads(done), 30_000)
-  timer.unref()
-  return () => clearInterval(timer)
+  setInterval(() => lowerHelperThreads(done), 30_000).unref()
 }

@@ -79,7 +79,8 @@ export async function attempt(input: AttemptInput): Promise<AttemptResult> {
  * Decodes a 2xx answer into parts, whatever it turned out to be: one batch per read of the body.
  * @param onData called with every chunk of bytes read (the watchdog's measure of activity)
  * @param drop drops the connection (aborts the request); used when a body goes on after its
- *   last event for longer than {@link AFTER_END} allows
+ *   last event for longer than {@link AFTER_END} allows. Without it the body's iterator is
+ *   returned instead, which an async generator only honours after its pending read.
  */
 export function partsOf(
   res: Response,
